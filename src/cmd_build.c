@@ -1,0 +1,385 @@
+/* cmd_build.c — `relpkg build`: validate -> construct -> emit.
+ *
+ *   validate:  flags (buildopts.c), the tarball's headers (ingest_scan)
+ *   construct: what the release is (recognise.c), the package metadata,
+ *              the manifest (release tree + sysfiles.c)
+ *   emit:      one pass over the tarball feeding every writer (payload.c),
+ *              then each writer assembles its package atomically. */
+#include "buf.h"
+#include "buildopts.h"
+#include "deb_write.h"
+#include "elfarch.h"
+#include "error.h"
+#include "ingest.h"
+#include "payload.h"
+#include "recognise.h"
+#include "rpm_write.h"
+#include "sysfiles.h"
+#include "atomic.h"
+#include "version.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t source_date_epoch(int *set)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	*set = 0;
+	if (s && *s) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(s, &end, 10);
+		if (!*end && !errno && v >= 0) {
+			*set = 1;
+			return v;
+		}
+		rp_warn("SOURCE_DATE_EPOCH='%s' is not a number of seconds; ignored", s);
+	}
+	return (int64_t)time(NULL);
+}
+
+/* Package names: lower case, '_' -> '-'; then Debian's rule. */
+static char *package_name(const char *relname, int explicit_flag)
+{
+	char *n = xstrdup(relname);
+	for (char *s = n; *s; s++) {
+		*s = (char)tolower((unsigned char)*s);
+		if (*s == '_')
+			*s = '-';
+	}
+	int ok = strlen(n) >= 2 && isalnum((unsigned char)n[0]);
+	for (const char *s = n; ok && *s; s++)
+		ok = islower((unsigned char)*s) || isdigit((unsigned char)*s) || strchr("+-.", *s);
+	if (!ok) {
+		if (explicit_flag)
+			rp_usage("--name '%s': a package name needs 2 or more of a-z 0-9 + - . "
+				 "and must start with a letter or digit", relname);
+		else
+			rp_err("release name '%s' does not make a valid package name; give --name", relname);
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static char *absolute_cmd(const struct pkgmeta *pm, const char *cmd)
+{
+	struct buf b = BUF_INIT;
+	if (cmd[0] != '/')
+		buf_addf(&b, "/opt/%s/current/", pm->name);
+	buf_adds(&b, cmd);
+	return buf_detach(&b);
+}
+
+static char *default_maintainer(void)
+{
+	const char *name = getenv("DEBFULLNAME"), *mail = getenv("DEBEMAIL");
+	struct buf b = BUF_INIT;
+	if (mail && strchr(mail, '<'))
+		buf_adds(&b, mail);
+	else if (mail)
+		buf_addf(&b, "%s <%s>", name ? name : "Maintainer", mail);
+	else
+		return NULL;
+	return buf_detach(&b);
+}
+
+static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct ingest *in,
+		     int64_t now, int sde_set)
+{
+	if (recognise(in, o->name, o->version, &pm->rel) < 0)
+		return -1;
+	pm->name = package_name(o->name ? o->name : pm->rel.relname, o->name != NULL);
+	if (!pm->name)
+		return -1;
+	pm->upstream = xstrdup(pm->rel.version);
+	if (strchr(pm->upstream, '/') || !strcmp(pm->upstream, ".") || !strcmp(pm->upstream, ".."))
+		return rp_err("version '%s' cannot name a directory", pm->upstream);
+	if (o->fmt_mask & (1u << FMT_DEB)) {
+		pm->deb_upstream = version_upstream(pm->upstream, FMT_DEB);
+		if (!pm->deb_upstream)
+			return -1;
+	}
+	if (o->fmt_mask & (1u << FMT_RPM)) {
+		pm->rpm_version = version_upstream(pm->upstream, FMT_RPM);
+		if (!pm->rpm_version)
+			return -1;
+	}
+	pm->release = xstrdup(o->release);
+	pm->epoch = o->epoch ? xstrdup(o->epoch) : NULL;
+	pm->deb_version = version_full(pm->epoch, pm->deb_upstream ? pm->deb_upstream : pm->upstream,
+				       pm->release);
+	pm->build_time = now;
+	pm->clamp_mtime = sde_set ? now : -1;
+	pm->user = xstrdup(o->user ? o->user : pm->name);
+	pm->maintainer = o->maintainer ? xstrdup(o->maintainer) : default_maintainer();
+	if (!pm->maintainer)
+		return rp_usage("no maintainer: give --maintainer 'Name <email>' (or set DEBEMAIL)");
+	if (!strchr(pm->maintainer, '<') || !strchr(pm->maintainer, '>') || strchr(pm->maintainer, '\n'))
+		return rp_usage("--maintainer '%s': expected 'Name <email>'", pm->maintainer);
+	struct buf b = BUF_INIT;
+	if (o->summary) {
+		pm->summary = xstrdup(o->summary);
+	} else {
+		buf_addf(&b, "Release %s of %s", pm->upstream, pm->rel.relname);
+		pm->summary = buf_detach(&b);
+	}
+	if (strchr(pm->summary, '\n'))
+		return rp_usage("--summary: must be one line");
+	if (o->description) {
+		pm->description = xstrdup(o->description);
+	} else {
+		const char *kind = pm->rel.kind == REL_GENERIC ? "application" : "Erlang/OTP";
+		buf_addf(&b, "The %s %s release %s (%s), packaged by relpkg. It is installed under "
+			 "/opt/%s/releases/%s and runs as the %s systemd service; installing another "
+			 "version of this package switches to it, and installing an older one rolls back.",
+			 kind, pm->rel.relname, pm->upstream, relkind_name(pm->rel.kind), pm->name,
+			 pm->upstream, pm->name);
+		pm->description = buf_detach(&b);
+	}
+	pm->url = o->url ? xstrdup(o->url) : NULL;
+	pm->license = o->license ? xstrdup(o->license) : NULL;
+	pm->section = xstrdup(o->section ? o->section : "misc");
+	pm->priority = xstrdup(o->priority ? o->priority : "optional");
+	pm->depends = o->depends ? xstrdup(o->depends) : NULL;
+	pm->conflicts = o->conflicts ? xstrdup(o->conflicts) : NULL;
+	pm->provides = o->provides ? xstrdup(o->provides) : NULL;
+	buf_addf(&b, "opt/%s/releases/%s", pm->name, pm->upstream);
+	pm->prefix = buf_detach(&b);
+
+	/* commands */
+	buf_addf(&b, "bin/%s", pm->rel.relname);
+	int has_bin = ingest_find(in, b.p) != (size_t)-1;
+	buf_reset(&b);
+	if (o->start_cmd) {
+		pm->start_cmd = absolute_cmd(pm, o->start_cmd);
+	} else if (has_bin) {
+		buf_addf(&b, "bin/%s%s%s", pm->rel.relname, *pm->rel.start_args ? " " : "",
+			 pm->rel.start_args);
+		pm->start_cmd = absolute_cmd(pm, b.p);
+		buf_reset(&b);
+	} else {
+		buf_free(&b);
+		return rp_err("%s: the release has no bin/%s to start: give --start-cmd", in->path,
+			      pm->rel.relname);
+	}
+	if (o->stop_cmd) {
+		pm->stop_cmd = absolute_cmd(pm, o->stop_cmd);
+	} else if (has_bin && *pm->rel.stop_args) {
+		buf_addf(&b, "bin/%s %s", pm->rel.relname, pm->rel.stop_args);
+		pm->stop_cmd = absolute_cmd(pm, b.p);
+		buf_reset(&b);
+	} else {
+		pm->stop_cmd = xstrdup("");
+	}
+	if (has_bin && *pm->rel.daemon_args && !o->start_cmd) {
+		buf_addf(&b, "bin/%s %s", pm->rel.relname, pm->rel.daemon_args);
+		pm->daemon_cmd = absolute_cmd(pm, b.p);
+	} else {
+		buf_addf(&b, "%s >>/var/log/%s/console.log 2>&1 &", pm->start_cmd, pm->name);
+		pm->daemon_cmd = buf_detach(&b);
+	}
+	buf_free(&b);
+	if (!pm->rel.erts_bundled && pm->rel.kind != REL_GENERIC)
+		rp_warn("%s: ERTS is not bundled (no erts-%s/): the server needs a matching Erlang; "
+			"consider --depends", in->path, pm->rel.erts_vsn ? pm->rel.erts_vsn : "?");
+	return 0;
+}
+
+/* The release tree under pm->prefix; in2m maps ingest -> manifest index. */
+static size_t *add_release(struct manifest *m, const struct ingest *in, const struct pkgmeta *pm,
+			   int rpm)
+{
+	size_t *in2m = xmalloc((in->n ? in->n : 1) * sizeof *in2m);
+	struct buf p = BUF_INIT;
+	for (size_t i = 0; i < in->n; i++) {
+		const struct input_entry *ie = &in->v[i];
+		in2m[i] = (size_t)-1;
+		if (ie->skip)
+			continue;
+		buf_reset(&p);
+		buf_addf(&p, "%s/%s", pm->prefix, ie->name);
+		if (rpm && ie->type == E_REG && ie->size > 0xffffffffULL) {
+			rp_err("%s: entry '%s': %llu bytes: the rpm payload (cpio) cannot hold a file of "
+			       "4 GiB or more; build with --format deb", in->path, ie->name,
+			       (unsigned long long)ie->size);
+			free(in2m);
+			buf_free(&p);
+			return NULL;
+		}
+		struct entry *e = manifest_add(m, p.p, ie->type, ie->mode);
+		e->flags = EF_RELEASE;
+		e->size = ie->size;
+		e->mtime = ie->mtime;
+		if (ie->type == E_SYMLINK)
+			e->target = xstrdup(ie->link);
+		in2m[i] = m->n - 1;
+		if (ie->type == E_HARDLINK) {
+			e->link_first = in2m[ie->link_first];
+			m->v[e->link_first].nlink++;
+			e->target = xstrdup(m->v[e->link_first].path);
+		}
+	}
+	buf_free(&p);
+	return in2m;
+}
+
+/* Directories the tarball does not list (relx tarballs list none). */
+static void add_missing_dirs(struct manifest *m, const struct ingest *in, const struct pkgmeta *pm)
+{
+	struct buf p = BUF_INIT;
+	for (size_t i = 0; i < in->n; i++) {
+		const struct input_entry *ie = &in->v[i];
+		if (ie->skip)
+			continue;
+		const char *slash = strrchr(ie->name, '/');
+		while (slash) {
+			buf_reset(&p);
+			buf_add(&p, ie->name, (size_t)(slash - ie->name));
+			if (ingest_find(in, p.p) != (size_t)-1)
+				break;
+			char *parent = xstrdup(p.p);
+			buf_reset(&p);
+			buf_addf(&p, "%s/%s", pm->prefix, parent);
+			if (manifest_find(m, p.p) != (size_t)-1) {
+				free(parent);
+				break;
+			}
+			manifest_add(m, p.p, E_DIR, 0755);
+			manifest_index(m);
+			free(parent);
+			slash = NULL;
+			/* continue upwards from this parent */
+			const char *up = NULL;
+			for (const char *s = ie->name; s < ie->name + (p.len - strlen(pm->prefix) - 1); s++)
+				if (*s == '/')
+					up = s;
+			slash = up;
+		}
+	}
+	buf_free(&p);
+}
+
+static void assign_inodes(struct manifest *m)
+{
+	uint32_t ino = 1;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].type != E_HARDLINK)
+			m->v[i].ino = ino++;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].type == E_HARDLINK)
+			m->v[i].ino = m->v[m->v[i].link_first].ino;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct buildopts o;
+	struct ingest in;
+	struct pkgmeta pm;
+	struct manifest m;
+	struct deb_writer *dw = NULL;
+	struct rpm_writer *rw = NULL;
+	size_t *in2m = NULL;
+	char *debpath = NULL, *rpmpath = NULL;
+	int rc = -1, sde_set;
+
+	memset(&pm, 0, sizeof pm);
+	manifest_init(&m);
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			buildopts_usage(stdout);
+			return 0;
+		}
+	if (buildopts_parse(&o, argc, argv) < 0) {
+		buildopts_free(&o);
+		return -1;
+	}
+	rp_set_quiet(o.quiet);
+	int64_t now = source_date_epoch(&sde_set);
+	ingest_init(&in, o.tarball, sde_set ? now : -1);
+
+	/* validate */
+	if (ingest_scan(&in) < 0)
+		goto out;
+	/* construct */
+	if (make_meta(&pm, &o, &in, now, sde_set) < 0)
+		goto out;
+	if (o.arch)
+		arch_from_flag(o.arch, &pm.deb_arch, &pm.rpm_arch);
+	sysfiles_add_prefix(&m, &pm);
+	in2m = add_release(&m, &in, &pm, (o.fmt_mask & (1u << FMT_RPM)) != 0);
+	if (!in2m)
+		goto out;
+	manifest_index(&m);
+	add_missing_dirs(&m, &in, &pm);
+	if (sysfiles_add(&m, &pm) < 0)
+		goto out;
+	manifest_index(&m);
+	assign_inodes(&m);
+
+	/* emit */
+	if (mkdir_p(o.out) < 0)
+		goto out;
+	struct pkgwriter *ws[2];
+	int nw = 0;
+	struct payload_job job = { .in = &in, .m = &m, .in2m = in2m, .w = ws };
+	if (o.fmt_mask & (1u << FMT_DEB)) {
+		dw = deb_writer_new(&pm, o.out, o.comp, o.level_n);
+		if (!dw)
+			goto out;
+		ws[nw++] = deb_writer_base(dw);
+		job.want_md5 = 1;
+	}
+	if (o.fmt_mask & (1u << FMT_RPM)) {
+		rw = rpm_writer_new(&pm, o.out, o.comp, o.level_n);
+		if (!rw)
+			goto out;
+		ws[nw++] = rpm_writer_base(rw);
+		job.want_sha256 = 1;
+	}
+	job.nw = nw;
+	if (payload_run(&job) < 0) {
+		elfarch_release(&job.arch);
+		goto out;
+	}
+	if (!o.arch && elfarch_names(&job.arch, &pm.deb_arch, &pm.rpm_arch) < 0) {
+		rp_err_context("%s", o.tarball);
+		elfarch_release(&job.arch);
+		goto out;
+	}
+	elfarch_release(&job.arch);
+	if (dw && deb_writer_finish(dw, &m, &debpath) < 0)
+		goto out;
+	if (rw && rpm_writer_finish(rw, &m, &rpmpath) < 0) {
+		if (debpath) {   /* all or nothing */
+			struct buf p = BUF_INIT;
+			buf_addf(&p, "%s/%s", o.out, debpath);
+			unlink(p.p);
+			buf_free(&p);
+		}
+		goto out;
+	}
+	if (!o.quiet) {
+		if (debpath)
+			printf("%s/%s\n", o.out, debpath);
+		if (rpmpath)
+			printf("%s/%s\n", o.out, rpmpath);
+	}
+	rc = 0;
+out:
+	deb_writer_free(dw);
+	rpm_writer_free(rw);
+	free(debpath);
+	free(rpmpath);
+	free(in2m);
+	manifest_release(&m);
+	pkgmeta_free(&pm);
+	ingest_release(&in);
+	buildopts_free(&o);
+	return rc;
+}

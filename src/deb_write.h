@@ -1,0 +1,30 @@
+/* deb_write.h — manifest + hooks -> NAME_VERSION-REL_ARCH.deb.
+ *
+ * data.tar is streamed (GNU tar framing by libarchive, compression by a
+ * zsink worker thread) into a scratch file during the single pass; at the
+ * end control.tar.gz (control, md5sums, conffiles, scripts) is built and
+ * the ar container (libarchive) is written atomically into the output
+ * directory. */
+#ifndef RELPKG_DEB_WRITE_H
+#define RELPKG_DEB_WRITE_H
+
+#include "buildopts.h"
+#include "payload.h"
+
+struct deb_writer;
+
+struct deb_writer *deb_writer_new(const struct pkgmeta *pm, const char *outdir,
+				  enum comp comp, int level);
+struct pkgwriter *deb_writer_base(struct deb_writer *w);
+/* Writes the package; *path receives its file name (malloc'd).  0 or -1. */
+int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **path);
+/* Frees; an unfinished package leaves nothing behind. */
+void deb_writer_free(struct deb_writer *w);
+
+/* The control file text (malloc'd), for tests and inspect. */
+char *deb_control(const struct pkgmeta *pm, const struct manifest *m);
+/* Appends a Description field body: synopsis line and folded paragraphs. */
+struct buf;
+void deb_add_description(struct buf *b, const char *summary, const char *description);
+
+#endif

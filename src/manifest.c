@@ -1,0 +1,129 @@
+/* manifest.c — see manifest.h. */
+#include "manifest.h"
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void manifest_init(struct manifest *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+void manifest_release(struct manifest *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].path);
+		free(m->v[i].target);
+		free(m->v[i].content);
+	}
+	free(m->v);
+	free(m->sorted);
+	memset(m, 0, sizeof *m);
+}
+
+struct entry *manifest_add(struct manifest *m, const char *path, enum etype t, mode_t mode)
+{
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 256;
+		m->v = xrealloc(m->v, m->cap * sizeof *m->v);
+	}
+	struct entry *e = &m->v[m->n++];
+	memset(e, 0, sizeof *e);
+	e->path = xstrdup(path);
+	e->type = t;
+	e->mode = mode & 07777;
+	e->nlink = 1;
+	free(m->sorted);
+	m->sorted = NULL;
+	return e;
+}
+
+struct entry *manifest_add_file(struct manifest *m, const char *path, mode_t mode,
+				const void *content, size_t len, unsigned flags)
+{
+	struct entry *e = manifest_add(m, path, E_REG, mode);
+	e->content = xmalloc(len + 1);
+	memcpy(e->content, content, len);
+	e->content[len] = 0;
+	e->size = len;
+	e->flags = flags | EF_GENERATED;
+	return e;
+}
+
+static size_t find_linear(const struct manifest *m, const char *path)
+{
+	for (size_t i = m->n; i-- > 0;)
+		if (!strcmp(m->v[i].path, path))
+			return i;
+	return (size_t)-1;
+}
+
+size_t manifest_add_dirs(struct manifest *m, const char *path, unsigned flags)
+{
+	char *p = xstrdup(path);
+	size_t idx = (size_t)-1;
+	for (char *s = p;; s++) {
+		if (*s == '/' || *s == 0) {
+			char c = *s;
+			*s = 0;
+			idx = m->sorted ? manifest_find(m, p) : find_linear(m, p);
+			if (idx == (size_t)-1) {
+				manifest_add(m, p, E_DIR, 0755)->flags = flags;
+				idx = m->n - 1;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	return idx;
+}
+
+static const struct manifest *sort_m;
+
+static int cmp_idx(const void *a, const void *b)
+{
+	return strcmp(sort_m->v[*(const size_t *)a].path, sort_m->v[*(const size_t *)b].path);
+}
+
+void manifest_index(struct manifest *m)
+{
+	free(m->sorted);
+	m->sorted = xmalloc((m->n ? m->n : 1) * sizeof *m->sorted);
+	for (size_t i = 0; i < m->n; i++)
+		m->sorted[i] = i;
+	sort_m = m;
+	qsort(m->sorted, m->n, sizeof *m->sorted, cmp_idx);
+	sort_m = NULL;
+}
+
+size_t manifest_find(const struct manifest *m, const char *path)
+{
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(m->v[m->sorted[mid]].path, path);
+		if (c == 0)
+			return m->sorted[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (size_t)-1;
+}
+
+uint64_t manifest_installed_bytes(const struct manifest *m, unsigned excluding)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct entry *e = &m->v[i];
+		if (e->flags & excluding)
+			continue;
+		if (e->type == E_REG || e->type == E_SYMLINK)
+			sum += e->size;
+	}
+	return sum;
+}

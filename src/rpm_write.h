@@ -1,0 +1,22 @@
+/* rpm_write.h — manifest + hooks -> NAME-VERSION-REL.ARCH.rpm (RPM v4).
+ *
+ * The cpio (newc) payload is streamed through a zsink worker into a
+ * scratch file during the single pass; at the end the main header (file
+ * arrays, dependencies, scripts, payload digest) and the signature
+ * header (sizes, header digests) are built by rpm_header.c and the
+ * package is written atomically: lead, signature, header, payload. */
+#ifndef RELPKG_RPM_WRITE_H
+#define RELPKG_RPM_WRITE_H
+
+#include "buildopts.h"
+#include "payload.h"
+
+struct rpm_writer;
+
+struct rpm_writer *rpm_writer_new(const struct pkgmeta *pm, const char *outdir,
+				  enum comp comp, int level);
+struct pkgwriter *rpm_writer_base(struct rpm_writer *w);
+int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **path);
+void rpm_writer_free(struct rpm_writer *w);
+
+#endif

@@ -1,0 +1,384 @@
+/* zsink.c — see zsink.h.  One worker thread per sink; chunks move from
+ * the producer to the worker through a small ring guarded by a mutex. */
+#include "zsink.h"
+#include "digest.h"
+#include "error.h"
+
+#include <errno.h>
+#include <lzma.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#define ZSINK_CHUNK (1u << 20)
+#define ZSINK_NBUF 4
+#define ZSINK_OUTBUF (256u << 10)
+
+struct chunk {
+	unsigned char *p;
+	size_t len;
+};
+
+struct zsink {
+	int fd;
+	enum comp comp;
+	int level;
+	int threaded;
+
+	/* producer side */
+	struct chunk cur;
+	uint64_t in;
+
+	/* ring: [head, head+count) are full chunks waiting for the worker */
+	struct chunk ring[ZSINK_NBUF];
+	unsigned head, count;
+	int closing;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_full, cv_free;
+	pthread_t thread;
+	struct chunk freelist[ZSINK_NBUF];
+	unsigned nfree;
+
+	/* worker side */
+	z_stream gz;
+	lzma_stream xz;
+	ZSTD_CCtx *zs;
+	unsigned char *out;
+	uint64_t outbytes;
+	struct hasher sha;
+	unsigned char sha256[32];
+	char err[512];      /* worker's error, copied to rp_err() by the producer */
+	int failed;
+};
+
+int comp_parse(const char *s, enum comp *out)
+{
+	static const char *names[] = { "gzip", "xz", "zstd", "none" };
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum comp)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *comp_name(enum comp c)
+{
+	static const char *names[] = { "gzip", "xz", "zstd", "none" };
+	return names[c];
+}
+
+const char *comp_suffix(enum comp c)
+{
+	static const char *sfx[] = { ".gz", ".xz", ".zst", "" };
+	return sfx[c];
+}
+
+int comp_default_level(enum comp c)
+{
+	switch (c) {
+	case COMP_GZIP: return 6;
+	case COMP_XZ: return 6;
+	case COMP_ZSTD: return 3;
+	default: return 0;
+	}
+}
+
+int comp_check_level(enum comp c, int level)
+{
+	int lo = 1, hi = 9;
+	if (c == COMP_ZSTD)
+		hi = 19;
+	if (c == COMP_XZ)
+		lo = 0;
+	if (c == COMP_NONE)
+		return 0;
+	if (level < lo || level > hi)
+		return rp_usage("--level %d: %s takes %d to %d", level, comp_name(c), lo, hi);
+	return 0;
+}
+
+/* ---- worker side ---- */
+
+static int wfail(struct zsink *z, const char *what)
+{
+	if (!z->failed)
+		snprintf(z->err, sizeof z->err, "%s", what);
+	z->failed = 1;
+	return -1;
+}
+
+static int out_write(struct zsink *z, const unsigned char *p, size_t n)
+{
+	hasher_update(&z->sha, p, n);
+	z->outbytes += n;
+	while (n) {
+		ssize_t w = write(z->fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			char m[300];
+			snprintf(m, sizeof m, "writing payload: %s", strerror(errno));
+			return wfail(z, m);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int enc_start(struct zsink *z)
+{
+	hasher_init(&z->sha, H_SHA256);
+	z->out = xmalloc(ZSINK_OUTBUF);
+	switch (z->comp) {
+	case COMP_GZIP:
+		memset(&z->gz, 0, sizeof z->gz);
+		/* windowBits 15+16: gzip wrapper, mtime 0, no name: reproducible */
+		if (deflateInit2(&z->gz, z->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			return wfail(z, "zlib: deflateInit2 failed");
+		break;
+	case COMP_XZ: {
+		lzma_stream init = LZMA_STREAM_INIT;
+		z->xz = init;
+		if (lzma_easy_encoder(&z->xz, (uint32_t)z->level, LZMA_CHECK_CRC64) != LZMA_OK)
+			return wfail(z, "liblzma: cannot start the encoder");
+		break;
+	}
+	case COMP_ZSTD:
+		z->zs = ZSTD_createCCtx();
+		if (!z->zs || ZSTD_isError(ZSTD_CCtx_setParameter(z->zs, ZSTD_c_compressionLevel, z->level)))
+			return wfail(z, "libzstd: cannot start the encoder");
+		ZSTD_CCtx_setParameter(z->zs, ZSTD_c_checksumFlag, 1);
+		break;
+	case COMP_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* Compresses p[0..n); with fin set, ends the stream. */
+static int enc_run(struct zsink *z, const unsigned char *p, size_t n, int fin)
+{
+	if (z->failed)
+		return -1;
+	switch (z->comp) {
+	case COMP_NONE:
+		return out_write(z, p, n);
+	case COMP_GZIP: {
+		z->gz.next_in = (unsigned char *)p;
+		z->gz.avail_in = (uInt)n;
+		int rc;
+		do {
+			z->gz.next_out = z->out;
+			z->gz.avail_out = ZSINK_OUTBUF;
+			rc = deflate(&z->gz, fin ? Z_FINISH : Z_NO_FLUSH);
+			if (rc == Z_STREAM_ERROR)
+				return wfail(z, "zlib: deflate failed");
+			if (out_write(z, z->out, ZSINK_OUTBUF - z->gz.avail_out))
+				return -1;
+		} while (z->gz.avail_out == 0 || (fin && rc != Z_STREAM_END));
+		return 0;
+	}
+	case COMP_XZ: {
+		z->xz.next_in = p;
+		z->xz.avail_in = n;
+		lzma_ret rc;
+		do {
+			z->xz.next_out = z->out;
+			z->xz.avail_out = ZSINK_OUTBUF;
+			rc = lzma_code(&z->xz, fin ? LZMA_FINISH : LZMA_RUN);
+			if (rc != LZMA_OK && rc != LZMA_STREAM_END)
+				return wfail(z, rc == LZMA_MEM_ERROR ? "liblzma: out of memory"
+								     : "liblzma: encoder failed");
+			if (out_write(z, z->out, ZSINK_OUTBUF - z->xz.avail_out))
+				return -1;
+		} while (z->xz.avail_out == 0 || (fin && rc != LZMA_STREAM_END));
+		return 0;
+	}
+	case COMP_ZSTD: {
+		ZSTD_inBuffer in = { p, n, 0 };
+		size_t left;
+		do {
+			ZSTD_outBuffer out = { z->out, ZSINK_OUTBUF, 0 };
+			left = ZSTD_compressStream2(z->zs, &out, &in, fin ? ZSTD_e_end : ZSTD_e_continue);
+			if (ZSTD_isError(left))
+				return wfail(z, ZSTD_getErrorName(left));
+			if (out_write(z, z->out, out.pos))
+				return -1;
+		} while (in.pos < in.size || (fin && left != 0));
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static void enc_end(struct zsink *z)
+{
+	if (z->comp == COMP_GZIP)
+		deflateEnd(&z->gz);
+	else if (z->comp == COMP_XZ)
+		lzma_end(&z->xz);
+	else if (z->comp == COMP_ZSTD)
+		ZSTD_freeCCtx(z->zs);
+	z->zs = NULL;
+	hasher_final(&z->sha, z->sha256);
+	hasher_release(&z->sha);
+	free(z->out);
+	z->out = NULL;
+}
+
+static void *worker(void *arg)
+{
+	struct zsink *z = arg;
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		while (z->count == 0 && !z->closing)
+			pthread_cond_wait(&z->cv_full, &z->mu);
+		if (z->count == 0 && z->closing)
+			break;
+		struct chunk c = z->ring[z->head];
+		z->head = (z->head + 1) % ZSINK_NBUF;
+		z->count--;
+		pthread_mutex_unlock(&z->mu);
+		enc_run(z, c.p, c.len, 0);
+		pthread_mutex_lock(&z->mu);
+		c.len = 0;
+		z->freelist[z->nfree++] = c;
+		pthread_cond_signal(&z->cv_free);
+	}
+	pthread_mutex_unlock(&z->mu);
+	enc_run(z, NULL, 0, 1);
+	enc_end(z);
+	return NULL;
+}
+
+/* ---- producer side ---- */
+
+struct zsink *zsink_new(int fd, enum comp c, int level, int threaded)
+{
+	struct zsink *z = xcalloc(1, sizeof *z);
+	z->fd = fd;
+	z->comp = c;
+	z->level = level;
+	z->threaded = threaded;
+	if (enc_start(z) < 0) {
+		z->threaded = 0;
+		return z;   /* the error surfaces at the first write */
+	}
+	if (!threaded) {
+		z->cur.p = xmalloc(ZSINK_CHUNK);
+		return z;
+	}
+	pthread_mutex_init(&z->mu, NULL);
+	pthread_cond_init(&z->cv_full, NULL);
+	pthread_cond_init(&z->cv_free, NULL);
+	for (unsigned i = 0; i < ZSINK_NBUF; i++)
+		z->freelist[i].p = xmalloc(ZSINK_CHUNK);
+	z->nfree = ZSINK_NBUF - 1;
+	z->cur = z->freelist[ZSINK_NBUF - 1];
+	if (pthread_create(&z->thread, NULL, worker, z) != 0) {
+		/* fall back to compressing inline */
+		for (unsigned i = 0; i < z->nfree; i++)
+			free(z->freelist[i].p);
+		z->nfree = 0;
+		z->threaded = 0;
+	}
+	return z;
+}
+
+static int producer_error(struct zsink *z)
+{
+	return rp_err("%s", z->err[0] ? z->err : "compression failed");
+}
+
+static int hand_over(struct zsink *z)
+{
+	if (!z->threaded) {
+		int rc = enc_run(z, z->cur.p, z->cur.len, 0);
+		z->cur.len = 0;
+		return rc < 0 ? producer_error(z) : 0;
+	}
+	pthread_mutex_lock(&z->mu);
+	z->ring[(z->head + z->count) % ZSINK_NBUF] = z->cur;
+	z->count++;
+	pthread_cond_signal(&z->cv_full);
+	while (z->nfree == 0)
+		pthread_cond_wait(&z->cv_free, &z->mu);
+	z->cur = z->freelist[--z->nfree];
+	int failed = z->failed;
+	pthread_mutex_unlock(&z->mu);
+	return failed ? producer_error(z) : 0;
+}
+
+int zsink_write(struct zsink *z, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	if (z->failed)
+		return producer_error(z);
+	z->in += n;
+	while (n) {
+		size_t room = ZSINK_CHUNK - z->cur.len;
+		size_t k = n < room ? n : room;
+		memcpy(z->cur.p + z->cur.len, s, k);
+		z->cur.len += k;
+		s += k;
+		n -= k;
+		if (z->cur.len == ZSINK_CHUNK && hand_over(z) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int zsink_finish(struct zsink *z)
+{
+	if (!z->threaded) {
+		if (!z->failed && z->cur.p)
+			enc_run(z, z->cur.p, z->cur.len, 1);
+		if (z->out)
+			enc_end(z);
+		free(z->cur.p);
+		z->cur.p = NULL;
+		return z->failed ? producer_error(z) : 0;
+	}
+	pthread_mutex_lock(&z->mu);
+	if (z->cur.len) {
+		z->ring[(z->head + z->count) % ZSINK_NBUF] = z->cur;
+		z->count++;
+	} else {
+		z->freelist[z->nfree++] = z->cur;
+	}
+	z->cur.p = NULL;
+	z->closing = 1;
+	pthread_cond_signal(&z->cv_full);
+	pthread_mutex_unlock(&z->mu);
+	pthread_join(z->thread, NULL);
+	z->threaded = 0;
+	for (unsigned i = 0; i < z->nfree; i++)
+		free(z->freelist[i].p);
+	z->nfree = 0;
+	pthread_mutex_destroy(&z->mu);
+	pthread_cond_destroy(&z->cv_full);
+	pthread_cond_destroy(&z->cv_free);
+	return z->failed ? producer_error(z) : 0;
+}
+
+uint64_t zsink_bytes_in(const struct zsink *z) { return z->in; }
+uint64_t zsink_bytes_out(const struct zsink *z) { return z->outbytes; }
+const unsigned char *zsink_out_sha256(const struct zsink *z) { return z->sha256; }
+
+void zsink_free(struct zsink *z)
+{
+	if (!z)
+		return;
+	if (z->threaded)
+		zsink_finish(z);   /* joins the worker; result no longer wanted */
+	free(z->cur.p);
+	if (z->out)
+		enc_end(z);
+	free(z);
+}

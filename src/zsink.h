@@ -1,0 +1,40 @@
+/* zsink.h — a compressing, hashing byte sink that writes to a file
+ * descriptor, optionally on its own thread.
+ *
+ * The producer (the single pass over the input) hands bytes to
+ * zsink_write(); they are gathered into fixed chunks and compressed by a
+ * worker thread, so the .deb and the .rpm payloads are compressed in
+ * parallel on two cores.  Memory is bounded: ZSINK_NBUF chunks per sink.
+ * Output is hashed with sha256 on the way (the rpm payload digest). */
+#ifndef RELPKG_ZSINK_H
+#define RELPKG_ZSINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum comp { COMP_GZIP, COMP_XZ, COMP_ZSTD, COMP_NONE };
+
+struct zsink;
+
+/* Parses "gzip", "xz", "zstd", "none"; -1 if unknown. */
+int comp_parse(const char *s, enum comp *out);
+const char *comp_name(enum comp c);
+/* File name suffix of a compressed member: ".gz", ".xz", ".zst", "". */
+const char *comp_suffix(enum comp c);
+int comp_default_level(enum comp c);
+/* 0 if level is valid for c, else -1 after rp_usage(). */
+int comp_check_level(enum comp c, int level);
+
+/* fd is borrowed (not closed).  threaded: compress on a worker thread. */
+struct zsink *zsink_new(int fd, enum comp c, int level, int threaded);
+/* 0, or -1 after rp_err() (the worker's error, or a write error). */
+int zsink_write(struct zsink *z, const void *p, size_t n);
+/* Ends the stream, flushes, joins the worker.  0 or -1 after rp_err(). */
+int zsink_finish(struct zsink *z);
+uint64_t zsink_bytes_in(const struct zsink *z);
+uint64_t zsink_bytes_out(const struct zsink *z);
+/* sha256 of everything written to fd; valid after zsink_finish(). */
+const unsigned char *zsink_out_sha256(const struct zsink *z);
+void zsink_free(struct zsink *z);
+
+#endif
