@@ -9,21 +9,21 @@ DESTDIR ?=
 CC      ?= cc
 PKGS    := libarchive libsolv libsolvext zlib libcrypto libzstd liblzma
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
            $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -pthread
+override LDLIBS += $(shell pkg-config --libs $(PKGS)) -pthread
 
 B := build
 
 OBJS := main.o cmd_build.o buildopts.o ingest.o recognise.o \
         manifest.o version.o hooks.o hooks_gen.o sysfiles.o zsink.o \
-        digest.o payload.o deb_write.o rpm_write.o \
+        digest.o payload.o deb_write.o rpm_write.o rpm_header.o deps.o \
         atomic.o error.o buf.o elfarch.o
 OBJ := $(addprefix $(B)/,$(OBJS))
 
 HOOKS := $(sort $(wildcard hooks/*.sh hooks/deb/* hooks/rpm/*))
 
-all: $(B)/relpkg $(B)/mapver
+all: $(B)/relpkg $(B)/mapver $(B)/solvread
 
 $(B)/relpkg: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
@@ -31,6 +31,10 @@ $(B)/relpkg: $(OBJ)
 # A small test tool: the version mapping of src/version.c, nothing else.
 $(B)/mapver: $(B)/mapver.o $(B)/version.o $(B)/error.o $(B)/buf.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Reads a package back with libsolv (tests).
+$(B)/solvread: tests/solvread.c | $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(B)/mapver.o: tests/mapver.c src/*.h | $(B)
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
@@ -54,7 +58,8 @@ check: all
 asan:
 	$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" all
-	RELPKG=$(CURDIR)/build/asan/relpkg MAPVER=$(CURDIR)/build/asan/mapver sh tests/run
+	RELPKG=$(CURDIR)/build/asan/relpkg MAPVER=$(CURDIR)/build/asan/mapver \
+	    SOLVREAD=$(CURDIR)/build/asan/solvread sh tests/run
 
 demo: all
 	sh examples/make-sample.sh $(B)/sample

@@ -65,9 +65,12 @@ rp_create_user() {
 }
 
 rp_make_dirs() {
-	install -d -m 0750 -o "$RP_USER" -g "$RP_USER" "$RP_STATE"
-	install -d -m 0750 -o "$RP_USER" -g "$RP_USER" "$RP_LOGDIR"
-	install -d -m 0755 "$RP_META"
+	for d in "$RP_STATE" "$RP_LOGDIR"; do
+		mkdir -p "$d"
+		chown "$RP_USER:$RP_USER" "$d"
+		chmod 0750 "$d"
+	done
+	mkdir -p "$RP_META"
 }
 
 # Points current at this version: a new link renamed over the old one.

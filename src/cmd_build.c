@@ -85,7 +85,7 @@ static char *default_maintainer(void)
 	else if (mail)
 		buf_addf(&b, "%s <%s>", name ? name : "Maintainer", mail);
 	else
-		return NULL;
+		buf_adds(&b, "Unknown <unknown@example.invalid>");
 	return buf_detach(&b);
 }
 
@@ -103,12 +103,12 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 	if (o->fmt_mask & (1u << FMT_DEB)) {
 		pm->deb_upstream = version_upstream(pm->upstream, FMT_DEB);
 		if (!pm->deb_upstream)
-			return -1;
+			return o->version ? (rp_err_context("--version"), rp_err_as_usage()) : -1;
 	}
 	if (o->fmt_mask & (1u << FMT_RPM)) {
 		pm->rpm_version = version_upstream(pm->upstream, FMT_RPM);
 		if (!pm->rpm_version)
-			return -1;
+			return o->version ? (rp_err_context("--version"), rp_err_as_usage()) : -1;
 	}
 	pm->release = xstrdup(o->release);
 	pm->epoch = o->epoch ? xstrdup(o->epoch) : NULL;
@@ -118,15 +118,14 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 	pm->clamp_mtime = sde_set ? now : -1;
 	pm->user = xstrdup(o->user ? o->user : pm->name);
 	pm->maintainer = o->maintainer ? xstrdup(o->maintainer) : default_maintainer();
-	if (!pm->maintainer)
-		return rp_usage("no maintainer: give --maintainer 'Name <email>' (or set DEBEMAIL)");
 	if (!strchr(pm->maintainer, '<') || !strchr(pm->maintainer, '>') || strchr(pm->maintainer, '\n'))
 		return rp_usage("--maintainer '%s': expected 'Name <email>'", pm->maintainer);
 	struct buf b = BUF_INIT;
 	if (o->summary) {
 		pm->summary = xstrdup(o->summary);
 	} else {
-		buf_addf(&b, "Release %s of %s", pm->upstream, pm->rel.relname);
+		buf_addf(&b, "%s release %s", pm->rel.kind == REL_GENERIC ? "Application" : "Erlang/OTP",
+			 pm->upstream);
 		pm->summary = buf_detach(&b);
 	}
 	if (strchr(pm->summary, '\n'))

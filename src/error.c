@@ -125,3 +125,9 @@ char *xstrndup(const char *s, unsigned long n)
 		oom();
 	return p;
 }
+
+int rp_err_as_usage(void)
+{
+	usage = 1;
+	return -1;
+}

@@ -20,6 +20,8 @@ int rp_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rp_err_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Mark the recorded error as a usage error (exit 2). */
 int rp_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Turns the recorded error into a usage error (exit 2); returns -1. */
+int rp_err_as_usage(void);
 const char *rp_errmsg(void);
 int rp_err_is_usage(void);
 void rp_err_clear(void);

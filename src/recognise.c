@@ -69,7 +69,9 @@ static void from_script(const struct ingest *in, struct release *r)
 	const char *s = f ? f->data : "";
 	if (strstr(s, "istillery") || strstr(s, "DISTILLERY") || strstr(s, "RELEASE_MUTABLE_DIR"))
 		r->kind = REL_DISTILLERY;
-	else if (strstr(s, "RELEASE_ROOT") && strstr(s, "RELEASE_NAME"))
+	else if (strstr(s, "relx") || strstr(s, "RELX_"))
+		r->kind = REL_RELX;
+	else if (strstr(s, "RELEASE_ROOT=") && (strstr(s, "elixir") || strstr(s, "RELEASE_COOKIE")))
 		r->kind = REL_MIX;
 	else
 		r->kind = REL_RELX;

@@ -119,7 +119,7 @@ int sysfiles_add(struct manifest *m, const struct pkgmeta *pm)
 	if (pm->url)
 		buf_addf(&text, "Upstream: %s\n", pm->url);
 	buf_addf(&text, "License: %s\n", pm->license ? pm->license : "unknown (not given to relpkg --license)");
-	manifest_add_file(m, path.p, 0644, text.p, text.len, EF_LICENSE);
+	manifest_add_file(m, path.p, 0644, text.p, text.len, EF_LICENSE | EF_DOC);
 
 	char date[64];
 	time_t t = (time_t)pm->build_time;
