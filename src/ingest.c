@@ -4,6 +4,10 @@
 #include "error.h"
 
 #include <archive.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
 #include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +42,112 @@ void ingest_release(struct ingest *in)
 	memset(in, 0, sizeof *in);
 }
 
+/* gzip input is inflated here with zlib rather than by libarchive, because
+ * libarchive does not check the gzip CRC-32: a flipped bit in a tarball
+ * must be an error, not a silently different release. */
+struct gzsrc {
+	int fd;
+	z_stream z;
+	int started, done;
+	unsigned char in[1 << 16];
+	unsigned char out[1 << 17];
+};
+
+static la_ssize_t gz_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct gzsrc *g = ctx;
+	*buf = g->out;
+	if (g->done)
+		return 0;
+	g->z.next_out = g->out;
+	g->z.avail_out = sizeof g->out;
+	while (g->z.avail_out == sizeof g->out) {
+		if (g->z.avail_in == 0) {
+			ssize_t r = read(g->fd, g->in, sizeof g->in);
+			if (r < 0) {
+				archive_set_error(a, errno, "read error");
+				return -1;
+			}
+			if (r == 0) {
+				if (g->started) {
+					archive_set_error(a, EIO, "gzip data is truncated (unexpected end of file)");
+					return -1;
+				}
+				g->done = 1;
+				break;
+			}
+			g->z.next_in = g->in;
+			g->z.avail_in = (uInt)r;
+		}
+		if (!g->started) {
+			/* a further gzip member follows, or only padding/garbage */
+			if (g->z.avail_in >= 1 && g->z.next_in[0] != 0x1f) {
+				g->done = 1;
+				break;
+			}
+			inflateReset(&g->z);
+			g->started = 1;
+		}
+		int rc = inflate(&g->z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END) {
+			g->started = 0;
+		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			archive_set_error(a, EIO, "gzip data is corrupt (%s)",
+					  g->z.msg ? g->z.msg : "inflate failed");
+			return -1;
+		}
+	}
+	return (la_ssize_t)(sizeof g->out - g->z.avail_out);
+}
+
+static int gz_close(struct archive *a, void *ctx)
+{
+	struct gzsrc *g = ctx;
+	(void)a;
+	inflateEnd(&g->z);
+	close(g->fd);
+	free(g);
+	return ARCHIVE_OK;
+}
+
+static int is_gzip(const char *path)
+{
+	unsigned char m[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t r = read(fd, m, 2);
+	close(fd);
+	return r == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
 static struct archive *open_archive(const char *path)
 {
 	struct archive *a = archive_read_new();
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_lz4(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+	int r;
+	if (is_gzip(path)) {
+		struct gzsrc *g = xcalloc(1, sizeof *g);
+		g->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (g->fd < 0 || inflateInit2(&g->z, 15 + 16) != Z_OK) {
+			rp_errno("%s", path);
+			if (g->fd >= 0)
+				close(g->fd);
+			free(g);
+			archive_read_free(a);
+			return NULL;
+		}
+		archive_read_support_filter_none(a);
+		r = archive_read_open(a, g, NULL, gz_read, gz_close);
+	} else {
+		archive_read_support_filter_bzip2(a);
+		archive_read_support_filter_xz(a);
+		archive_read_support_filter_zstd(a);
+		archive_read_support_filter_lz4(a);
+		r = archive_read_open_filename(a, path, 1 << 16);
+	}
+	if (r != ARCHIVE_OK) {
 		rp_err("%s: %s", path, archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
