@@ -70,9 +70,10 @@ demo: all
 install: all
 	install -D -m 0755 $(B)/relpkg $(DESTDIR)$(BINDIR)/relpkg
 	install -D -m 0644 man/relpkg.1 $(DESTDIR)$(MANDIR)/man1/relpkg.1
+	install -D -m 0644 man/relpkg-meta.5 $(DESTDIR)$(MANDIR)/man5/relpkg-meta.5
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/relpkg $(DESTDIR)$(MANDIR)/man1/relpkg.1
+	rm -f $(DESTDIR)$(BINDIR)/relpkg $(DESTDIR)$(MANDIR)/man1/relpkg.1 $(DESTDIR)$(MANDIR)/man5/relpkg-meta.5
 
 clean:
 	rm -rf build dist

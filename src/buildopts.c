@@ -46,6 +46,13 @@ static const struct optdef opts[] = {
 	{ "user", F(user), "USER", "service user and group (default: the package name)" },
 	{ "start-cmd", F(start_cmd), "CMD", "foreground start command (default: bin/NAME foreground|start)" },
 	{ "stop-cmd", F(stop_cmd), "CMD", "stop command without systemd (default: bin/NAME stop)" },
+	{ "migrate-up", F(migrate_up), "CMD", "brings the database to this version's schema (install, upgrade)" },
+	{ "migrate-down", F(migrate_down), "CMD", "takes the database back to $RELPKG_SCHEMA_TARGET (downgrade from this version)" },
+	{ "schema-version", F(schema_version), "V", "this version's schema (default: newest priv/repo/migrations/ timestamp)" },
+	{ "health-cmd", F(health_cmd), "CMD", "healthy when it exits 0 (run as the service user)" },
+	{ "health-url", F(health_url), "URL", "healthy when http://... answers 2xx" },
+	{ "health-timeout", F(health_timeout), "SECONDS", "how long to wait for health (default 30)" },
+	{ "hook", F(hook), "POINT:CMD", "run CMD at POINT: before-stop, after-stop, before-start, after-start (repeatable)" },
 	{ "config", F(config), "FILE", "config file (default ./relpkg.conf if present)" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -149,8 +156,15 @@ int buildopts_parse(struct buildopts *o, int argc, char **argv)
 				val = argv[++i];
 			}
 			char **fp = field(o, d);
-			free(*fp);
-			*fp = xstrdup(val);
+			if (d->off == F(hook) && *fp) {     /* repeatable */
+				struct buf b = BUF_INIT;
+				buf_addf(&b, "%s\n%s", *fp, val);
+				free(*fp);
+				*fp = buf_detach(&b);
+			} else {
+				free(*fp);
+				*fp = xstrdup(val);
+			}
 			continue;
 		}
 		if (a[0] == '-' && a[1])
@@ -227,6 +241,32 @@ int buildopts_parse(struct buildopts *o, int argc, char **argv)
 		if (strlen(o->user) > 32)
 			return rp_usage("--user '%s': longer than 32 characters", o->user);
 	}
+	if (o->health_timeout) {
+		char *end;
+		long t = strtol(o->health_timeout, &end, 10);
+		if (!*o->health_timeout || *end || t < 1 || t > 86400)
+			return rp_usage("--health-timeout '%s': expected seconds (1 to 86400)", o->health_timeout);
+	}
+	if (o->health_url && strncmp(o->health_url, "http://", 7) && strncmp(o->health_url, "https://", 8))
+		return rp_usage("--health-url '%s': expected http://... or https://...", o->health_url);
+	if (o->schema_version)
+		for (const char *s = o->schema_version; *s; s++)
+			if (!isalnum((unsigned char)*s) && !strchr("._-+~", *s))
+				return rp_usage("--schema-version '%s': character '%c' is not allowed",
+						o->schema_version, *s);
+	for (const char *h = o->hook; h && *h;) {
+		size_t len = strcspn(h, "\n");
+		static const char *points[] = { "before-stop:", "after-stop:", "before-start:", "after-start:", NULL };
+		int ok = 0;
+		for (int i = 0; points[i]; i++)
+			ok |= !strncmp(h, points[i], strlen(points[i])) && len > strlen(points[i]);
+		if (!ok)
+			return rp_usage("--hook '%.*s': expected POINT:CMD with POINT one of before-stop, "
+					"after-stop, before-start, after-start", (int)len, h);
+		h += len;
+		if (*h)
+			h++;
+	}
 	if (o->arch) {
 		const char *d, *r;
 		if (arch_from_flag(o->arch, &d, &r) < 0)
@@ -250,7 +290,9 @@ void pkgmeta_free(struct pkgmeta *pm)
 			    &pm->epoch, &pm->deb_version, &pm->maintainer, &pm->summary, &pm->description,
 			    &pm->url, &pm->license, &pm->section, &pm->priority, &pm->depends,
 			    &pm->conflicts, &pm->provides, &pm->user, &pm->prefix, &pm->start_cmd,
-			    &pm->stop_cmd, &pm->daemon_cmd };
+			    &pm->stop_cmd, &pm->daemon_cmd, &pm->migrate_up, &pm->migrate_down,
+			    &pm->schema_version, &pm->health_cmd, &pm->health_url, &pm->health_timeout,
+			    &pm->hook[0], &pm->hook[1], &pm->hook[2], &pm->hook[3], &pm->metafile };
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
 		free(*fields[i]);
 	memset(pm, 0, sizeof *pm);

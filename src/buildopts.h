@@ -22,6 +22,8 @@ struct buildopts {
 	char *maintainer, *summary, *description, *url, *license, *section, *priority;
 	char *depends, *conflicts, *provides;
 	char *user, *start_cmd, *stop_cmd;
+	char *migrate_up, *migrate_down, *schema_version;
+	char *health_cmd, *health_url, *health_timeout, *hook;
 	char *config;
 	int quiet;
 	/* parsed */
@@ -53,6 +55,11 @@ struct pkgmeta {
 	char *start_cmd;        /* foreground command line (absolute paths) */
 	char *stop_cmd;
 	char *daemon_cmd;       /* without systemd */
+	char *migrate_up, *migrate_down;        /* "" when not set */
+	char *schema_version;   /* "" when unknown */
+	char *health_cmd, *health_url, *health_timeout;
+	char *hook[4];          /* before-stop, after-stop, before-start, after-start; "" if none */
+	char *metafile;         /* the per-version metadata (KEY=VALUE), see relpkg-meta(5) */
 	int64_t build_time;     /* SOURCE_DATE_EPOCH, or now */
 	int64_t clamp_mtime;    /* SOURCE_DATE_EPOCH, or -1 */
 };

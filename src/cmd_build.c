@@ -89,6 +89,62 @@ static char *default_maintainer(void)
 	return buf_detach(&b);
 }
 
+/* The per-version KEY=VALUE file (format 1, man/relpkg-meta.5): what the
+ * scripts of another version of this package need to know about this one.
+ * Values are shell-quoted; readers source it in a subshell. */
+static char *meta_text(const struct pkgmeta *pm)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "# relpkg per-version metadata (relpkg-meta(5)); read by the maintainer\n"
+		     "# scripts of other versions of this package.  Do not edit.\n"
+		     "RELPKG_META_FORMAT=1\n");
+	const char *kv[][2] = {
+		{ "NAME", pm->name }, { "VERSION", pm->upstream },
+		{ "DEB_VERSION", pm->deb_version },
+		{ "SCHEMA_VERSION", pm->schema_version }, { "MIGRATE_UP", pm->migrate_up },
+		{ "MIGRATE_DOWN", pm->migrate_down }, { "SERVICE_USER", pm->user },
+		{ "START_CMD", pm->start_cmd }, { "STOP_CMD", pm->stop_cmd },
+	};
+	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++) {
+		buf_addf(&b, "%s=", kv[i][0]);
+		buf_add_shquoted(&b, kv[i][1] ? kv[i][1] : "");
+		buf_addc(&b, '\n');
+	}
+	if (pm->rpm_version) {
+		buf_adds(&b, "RPM_VERSION=");
+		struct buf e = BUF_INIT;
+		if (pm->epoch)
+			buf_addf(&e, "%s:", pm->epoch);
+		buf_addf(&e, "%s-%s", pm->rpm_version, pm->release);
+		buf_add_shquoted(&b, e.p);
+		buf_free(&e);
+		buf_addc(&b, '\n');
+	}
+	return buf_detach(&b);
+}
+
+/* Ecto-style migrations: priv/repo/migrations/20231002120000_name.exs;
+ * the schema version is the newest timestamp.  "" when there are none. */
+static char *infer_schema(const struct ingest *in)
+{
+	const char *best = NULL;
+	size_t bestlen = 0;
+	for (size_t i = 0; i < in->n; i++) {
+		const char *m = strstr(in->v[i].name, "priv/repo/migrations/");
+		if (!m || in->v[i].skip || in->v[i].type != E_REG)
+			continue;
+		const char *f = m + strlen("priv/repo/migrations/");
+		size_t d = strspn(f, "0123456789");
+		if (d == 0 || f[d] != '_' || strchr(f, '/'))
+			continue;
+		if (!best || d > bestlen || (d == bestlen && strncmp(f, best, d) > 0)) {
+			best = f;
+			bestlen = d;
+		}
+	}
+	return best ? xstrndup(best, bestlen) : xstrdup("");
+}
+
 static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct ingest *in,
 		     int64_t now, int sde_set)
 {
@@ -184,9 +240,58 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 		pm->daemon_cmd = buf_detach(&b);
 	}
 	buf_free(&b);
+	pm->migrate_up = xstrdup(o->migrate_up ? o->migrate_up : "");
+	pm->migrate_down = xstrdup(o->migrate_down ? o->migrate_down : "");
+	pm->schema_version = o->schema_version ? xstrdup(o->schema_version) : infer_schema(in);
+	pm->health_cmd = xstrdup(o->health_cmd ? o->health_cmd : "");
+	pm->health_url = xstrdup(o->health_url ? o->health_url : "");
+	pm->health_timeout = xstrdup(o->health_timeout ? o->health_timeout : "30");
+	static const char *points[4] = { "before-stop:", "after-stop:", "before-start:", "after-start:" };
+	for (int i = 0; i < 4; i++) {
+		struct buf hb = BUF_INIT;
+		for (const char *h = o->hook; h && *h;) {
+			size_t len = strcspn(h, "\n"), pl = strlen(points[i]);
+			if (len > pl && !strncmp(h, points[i], pl)) {
+				if (hb.len)
+					buf_adds(&hb, "\n");
+				buf_add(&hb, h + pl, len - pl);
+			}
+			h += len;
+			if (*h)
+				h++;
+		}
+		pm->hook[i] = buf_detach(&hb);
+	}
+	pm->metafile = meta_text(pm);
+	if (pm->migrate_down[0] && !pm->schema_version[0])
+		rp_warn("--migrate-down without a schema version: older versions cannot be told which schema to "
+			"go back to; give --schema-version");
 	if (!pm->rel.erts_bundled && pm->rel.kind != REL_GENERIC)
 		rp_warn("%s: ERTS is not bundled (no erts-%s/): the server needs a matching Erlang; "
 			"consider --depends", in->path, pm->rel.erts_vsn ? pm->rel.erts_vsn : "?");
+	return 0;
+}
+
+/* The Erlang cookie must not be world-readable on the server: mix keeps it
+ * in releases/COOKIE, relx in a vm.args line "-setcookie". */
+static int holds_cookie(const struct ingest *in, const char *name)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	if (!strncmp(name, "releases/", 9) && !strcmp(base, "COOKIE"))
+		return 1;
+	if (!strncmp(name, "releases/", 9) && !strcmp(base, "vm.args")) {
+		const struct small_file *f = ingest_small(in, name);
+		for (const char *l = f ? f->data : NULL; l && *l;) {
+			l += strspn(l, " \t");
+			if (!strncmp(l, "-setcookie", 10))
+				return 1;
+			l = strchr(l, '\n');
+			if (l)
+				l++;
+		}
+		return 0;
+	}
 	return 0;
 }
 
@@ -213,6 +318,10 @@ static size_t *add_release(struct manifest *m, const struct ingest *in, const st
 		}
 		struct entry *e = manifest_add(m, p.p, ie->type, ie->mode);
 		e->flags = EF_RELEASE;
+		if (ie->type == E_REG && holds_cookie(in, ie->name)) {
+			e->flags |= EF_SECRET;
+			e->mode = (e->mode & ~(mode_t)007) | 040;
+		}
 		e->size = ie->size;
 		e->mtime = ie->mtime;
 		if (ie->type == E_SYMLINK)

@@ -22,7 +22,7 @@ struct deb_writer {
 	int data_fd;
 	struct zsink *z;
 	struct archive *tar;
-	int failed;
+	int skip;               /* the current entry is not in the deb */
 };
 
 static la_ssize_t to_zsink(struct archive *a, void *ctx, const void *p, size_t n)
@@ -54,7 +54,7 @@ static int64_t entry_mtime(const struct pkgmeta *pm, const struct entry *e)
 
 /* Writes a tar header; path is the package path ("" for the root). */
 static int tar_header(struct archive *a, const char *path, enum etype t, mode_t mode,
-		      uint64_t size, int64_t mtime, const char *target)
+		      uint64_t size, int64_t mtime, const char *target, const char *group)
 {
 	struct archive_entry *ae = archive_entry_new();
 	struct buf name = BUF_INIT;
@@ -66,7 +66,7 @@ static int tar_header(struct archive *a, const char *path, enum etype t, mode_t 
 	archive_entry_set_uid(ae, 0);
 	archive_entry_set_gid(ae, 0);
 	archive_entry_set_uname(ae, "root");
-	archive_entry_set_gname(ae, "root");
+	archive_entry_set_gname(ae, group ? group : "root");
 	archive_entry_set_mtime(ae, mtime, 0);
 	archive_entry_set_perm(ae, mode);
 	switch (t) {
@@ -106,8 +106,14 @@ static int w_entry(struct pkgwriter *base, const struct manifest *m, size_t idx)
 {
 	struct deb_writer *w = (struct deb_writer *)base;
 	const struct entry *e = &m->v[idx];
+	w->skip = (e->flags & EF_RPM_ONLY) != 0;
+	if (w->skip)
+		return 0;
 	const char *target = e->type == E_HARDLINK ? m->v[e->link_first].path : e->target;
-	if (tar_header(w->tar, e->path, e->type, e->mode, e->size, entry_mtime(w->pm, e), target) < 0)
+	/* the cookie: group-readable by the service user only (dpkg maps the
+	 * name to the group the preinst created) */
+	const char *group = e->flags & EF_SECRET ? w->pm->user : NULL;
+	if (tar_header(w->tar, e->path, e->type, e->mode, e->size, entry_mtime(w->pm, e), target, group) < 0)
 		return -1;
 	return 0;
 }
@@ -115,6 +121,8 @@ static int w_entry(struct pkgwriter *base, const struct manifest *m, size_t idx)
 static int w_data(struct pkgwriter *base, const void *p, size_t n)
 {
 	struct deb_writer *w = (struct deb_writer *)base;
+	if (w->skip)
+		return 0;
 	if (archive_write_data(w->tar, p, n) != (la_ssize_t)n)
 		return rp_err("data.tar: %s", archive_error_string(w->tar));
 	return 0;
@@ -145,7 +153,7 @@ struct deb_writer *deb_writer_new(const struct pkgmeta *pm, const char *outdir,
 	if (!w->tar)
 		goto fail;
 	if (tar_header(w->tar, "", E_DIR, 0755, 0, pm->clamp_mtime >= 0 ? pm->clamp_mtime : pm->build_time,
-		       NULL) < 0)
+		       NULL, NULL) < 0)
 		goto fail;
 	return w;
 fail:
@@ -205,6 +213,8 @@ char *deb_control(const struct pkgmeta *pm, const struct manifest *m)
 	uint64_t kib = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct entry *e = &m->v[i];
+		if (e->flags & EF_RPM_ONLY)
+			continue;
 		if (e->type == E_REG)
 			kib += (e->size + 1023) / 1024;
 		else if (e->type != E_HARDLINK)
@@ -230,7 +240,7 @@ char *deb_control(const struct pkgmeta *pm, const struct manifest *m)
 static int add_member(struct archive *a, const char *name, const void *p, size_t n,
 		      mode_t mode, int64_t mtime)
 {
-	if (tar_header(a, name, E_REG, mode, n, mtime, NULL) < 0)
+	if (tar_header(a, name, E_REG, mode, n, mtime, NULL, NULL) < 0)
 		return -1;
 	if (n && archive_write_data(a, p, n) != (la_ssize_t)n)
 		return rp_err("control.tar: %s", archive_error_string(a));
@@ -252,6 +262,8 @@ static int build_control(struct deb_writer *w, const struct manifest *m, int64_t
 		goto out;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct entry *e = &m->v[i];
+		if (e->flags & EF_RPM_ONLY)
+			continue;
 		if (e->flags & EF_CONFIG) {
 			buf_addf(&conff, "/%s\n", e->path);
 			continue;
@@ -263,7 +275,7 @@ static int build_control(struct deb_writer *w, const struct manifest *m, int64_t
 		}
 	}
 	control = deb_control(w->pm, m);
-	if (tar_header(a, "", E_DIR, 0755, 0, mtime, NULL) < 0 ||
+	if (tar_header(a, "", E_DIR, 0755, 0, mtime, NULL, NULL) < 0 ||
 	    add_member(a, "control", control, strlen(control), 0644, mtime) < 0 ||
 	    add_member(a, "md5sums", md5s.p, md5s.len, 0644, mtime) < 0)
 		goto out;

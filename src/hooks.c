@@ -45,6 +45,26 @@ static const char *token_value(const char *tok, size_t len, const struct pkgmeta
 		return pm->stop_cmd;
 	if (IS("DAEMON_CMD"))
 		return pm->daemon_cmd;
+	if (IS("SCHEMA"))
+		return pm->schema_version;
+	if (IS("MIGRATE_UP"))
+		return pm->migrate_up;
+	if (IS("MIGRATE_DOWN"))
+		return pm->migrate_down;
+	if (IS("HEALTH_CMD"))
+		return pm->health_cmd;
+	if (IS("HEALTH_URL"))
+		return pm->health_url;
+	if (IS("HEALTH_TIMEOUT"))
+		return pm->health_timeout;
+	if (IS("HOOK_BEFORE_STOP"))
+		return pm->hook[0];
+	if (IS("HOOK_AFTER_STOP"))
+		return pm->hook[1];
+	if (IS("HOOK_BEFORE_START"))
+		return pm->hook[2];
+	if (IS("HOOK_AFTER_START"))
+		return pm->hook[3];
 #undef IS
 	return NULL;
 }

@@ -258,7 +258,8 @@ static int wants_content(const char *name, uint64_t size)
 	const char *base = strrchr(name, '/');
 	base = base ? base + 1 : name;
 	size_t bl = strlen(base);
-	if (!strcmp(base, "start_erl.data") || !strcmp(base, "RELEASES") || !strcmp(base, "COOKIE"))
+	if (!strcmp(base, "start_erl.data") || !strcmp(base, "RELEASES") || !strcmp(base, "COOKIE") ||
+	    !strcmp(base, "vm.args"))
 		return 1;
 	if (bl > 4 && !strcmp(base + bl - 4, ".rel"))
 		return 1;

@@ -21,6 +21,8 @@ enum eflag {
 	EF_RPM_UNOWNED = 1 << 4,/* system directory (/opt, /etc, ...): not owned by the rpm */
 	EF_GENERATED = 1 << 5,  /* content made by relpkg (data in `content`) */
 	EF_RELEASE = 1 << 6,    /* part of the release tree: data comes from the input */
+	EF_SECRET = 1 << 7,     /* holds the Erlang cookie: mode o-rwx, group = service user */
+	EF_RPM_ONLY = 1 << 8,   /* e.g. /usr/share/licenses/NAME (rpm's %license place) */
 };
 
 struct entry {

@@ -382,7 +382,7 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 	char *ver = evr(pm);
 	struct buf tmp = BUF_INIT;
 	struct deps_out req = { 0 }, prov = { 0 }, conf = { 0 };
-	struct strv digests = { 0 }, links = { 0 }, users = { 0 }, langs = { 0 }, bases = { 0 },
+	struct strv digests = { 0 }, links = { 0 }, users = { 0 }, groups = { 0 }, langs = { 0 }, bases = { 0 },
 		    dirnames = { 0 }, scripts = { 0 };
 	struct dirtab dt = { 0 };
 	size_t *files = xmalloc((m->n ? m->n : 1) * sizeof *files), nf = 0;
@@ -429,6 +429,7 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 		}
 		sv_add(&links, e->type == E_SYMLINK ? e->target : "");
 		sv_add(&users, "root");
+		sv_add(&groups, e->flags & EF_SECRET ? pm->user : "root");
 		sv_add(&langs, "");
 		const char *slash = strrchr(e->path, '/');
 		buf_reset(&tmp);
@@ -493,7 +494,7 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 		rpmhdr_strings(h, T_FILELINKTOS, links.v, nf);
 		rpmhdr_int32(h, T_FILEFLAGS, flags, nf);
 		rpmhdr_strings(h, T_FILEUSERNAME, users.v, nf);
-		rpmhdr_strings(h, T_FILEGROUPNAME, users.v, nf);
+		rpmhdr_strings(h, T_FILEGROUPNAME, groups.v, nf);
 		rpmhdr_int32(h, T_FILEVERIFYFLAGS, verify, nf);
 		rpmhdr_int32(h, T_FILEDEVICES, devs, nf);
 		rpmhdr_int32(h, T_FILEINODES, inodes, nf);
@@ -588,6 +589,7 @@ out:
 	sv_free(&digests);
 	sv_free(&links);
 	sv_free(&users);
+	sv_free(&groups);
 	sv_free(&langs);
 	sv_free(&bases);
 	sv_free(&dirnames);

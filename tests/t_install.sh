@@ -23,7 +23,7 @@ ct_copy_in "$CT" "$deb" /tmp/hello.deb
 
 check "dpkg -i installs" ct_exec "$CT" dpkg -i /tmp/hello.deb
 check "dpkg says installed" ct_sh "$CT" 'dpkg-query -W -f="\${Status}" hello | grep -qx "install ok installed"'
-check "current points at the version" ct_sh "$CT" 'test "$(readlink /opt/hello/current)" = releases/1.0.0'
+check "current is a linked copy of the version's tree" ct_sh "$CT" 'test "$(readlink /opt/hello/current)" = live/1.0.0 && test "$(stat -c %i /opt/hello/current/bin/hello)" = "$(stat -c %i /opt/hello/releases/1.0.0/bin/hello)"'
 check "unit is active" ct_sh "$CT" 'for i in $(seq 50); do systemctl is-active -q hello && exit 0; sleep 0.1; done; exit 1'
 check "service runs as user hello, not root" ct_sh "$CT" \
 	'pid=$(systemctl show -p MainPID --value hello); test "$pid" -gt 0 && test "$(stat -c %U /proc/$pid)" = hello'
