@@ -11,6 +11,7 @@
 #endif
 
 int cmd_build(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 struct command {
 	const char *name;
@@ -20,6 +21,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "build", cmd_build, "TARBALL [options]   .deb and .rpm into --out (default ./dist)" },
+	{ "status", cmd_status, "NAME [--json]       installed, running, previous version; active" },
 	{ NULL, NULL, NULL },
 };
 
