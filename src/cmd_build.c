@@ -337,39 +337,41 @@ static size_t *add_release(struct manifest *m, const struct ingest *in, const st
 	return in2m;
 }
 
-/* Directories the tarball does not list (relx tarballs list none). */
+/* Directories the tarball does not list (relx tarballs list none): every
+ * proper prefix of every entry, less those the tarball has. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void add_missing_dirs(struct manifest *m, const struct ingest *in, const struct pkgmeta *pm)
 {
-	struct buf p = BUF_INIT;
+	char **dirs = NULL;
+	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < in->n; i++) {
 		const struct input_entry *ie = &in->v[i];
 		if (ie->skip)
 			continue;
-		const char *slash = strrchr(ie->name, '/');
-		while (slash) {
-			buf_reset(&p);
-			buf_add(&p, ie->name, (size_t)(slash - ie->name));
-			if (ingest_find(in, p.p) != (size_t)-1)
-				break;
-			char *parent = xstrdup(p.p);
-			buf_reset(&p);
-			buf_addf(&p, "%s/%s", pm->prefix, parent);
-			if (manifest_find(m, p.p) != (size_t)-1) {
-				free(parent);
-				break;
+		for (const char *s = strchr(ie->name, '/'); s; s = strchr(s + 1, '/')) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				dirs = xrealloc(dirs, cap * sizeof *dirs);
 			}
-			manifest_add(m, p.p, E_DIR, 0755);
-			manifest_index(m);
-			free(parent);
-			slash = NULL;
-			/* continue upwards from this parent */
-			const char *up = NULL;
-			for (const char *s = ie->name; s < ie->name + (p.len - strlen(pm->prefix) - 1); s++)
-				if (*s == '/')
-					up = s;
-			slash = up;
+			dirs[n++] = xstrndup(ie->name, (size_t)(s - ie->name));
 		}
 	}
+	qsort(dirs, n, sizeof *dirs, cmp_str);
+	struct buf p = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		if ((i == 0 || strcmp(dirs[i], dirs[i - 1])) && ingest_find(in, dirs[i]) == (size_t)-1) {
+			buf_reset(&p);
+			buf_addf(&p, "%s/%s", pm->prefix, dirs[i]);
+			manifest_add(m, p.p, E_DIR, 0755);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
 	buf_free(&p);
 }
 
