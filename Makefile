@@ -67,6 +67,10 @@ demo: all
 	    --maintainer 'relpkg demo <demo@example.org>'
 	@ls -l dist
 
+# Build speed and memory against dpkg-deb + rpmbuild and gzip -6 (not part of check).
+bench: all
+	sh bench/run.sh
+
 install: all
 	install -D -m 0755 $(B)/relpkg $(DESTDIR)$(BINDIR)/relpkg
 	install -D -m 0644 man/relpkg.1 $(DESTDIR)$(MANDIR)/man1/relpkg.1
@@ -78,4 +82,4 @@ uninstall:
 clean:
 	rm -rf build dist
 
-.PHONY: all check asan demo install uninstall clean
+.PHONY: all check asan demo bench install uninstall clean
