@@ -414,6 +414,7 @@ rp_post() {
 				rp_svc_start
 			fi
 			rp_journal "$from" "$RP_VERSION" ok - - "reinstall: files unchanged, not restarted"
+			rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "reinstalled (files unchanged)"
 			return 0
 		fi
 		t0=$(rp_now_ms)

@@ -173,8 +173,6 @@ int cmd_status(int argc, char **argv)
 			 "but %s runs: %s", name, st.installed, st.dbstate, st.running, st.message);
 	else if (st.installed[0] && strcmp(st.dbstate, "installed"))
 		snprintf(warning, sizeof warning, "the package database says %s is %s", name, st.dbstate);
-	else if (st.result[0] && strcmp(st.result, "ok"))
-		snprintf(warning, sizeof warning, "the last transition failed: %s", st.message);
 
 	if (json) {
 		struct buf b = BUF_INIT;

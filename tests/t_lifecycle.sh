@@ -126,15 +126,15 @@ rm -rf "$T/rel"
 mkrepo() { (cd "$T/pkgs/deb" && dpkg-scanpackages -m . /dev/null >Packages 2>"$T/scan.err") && [ -s "$T/pkgs/deb/Packages" ]; }
 check "a flat apt repository of the .debs (dpkg-scanpackages)" mkrepo
 
-ct_create lc-deb >/dev/null || skip_file "no container root"
-ct_create lc-rpm >/dev/null || skip_file "no container root"
+ct_create "lc$PORT_BASE-deb" >/dev/null || skip_file "no container root"
+ct_create "lc$PORT_BASE-rpm" >/dev/null || skip_file "no container root"
 
 # --- one format's cells, in its own container -------------------------------------
 
 # run_group FMT: everything for one format; runs in a subshell.
 run_group() {
 	FMT=$1
-	CT=lc-$FMT
+	CT=lc$PORT_BASE-$FMT
 	T=$T/$FMT # check()'s scratch file, per group
 	mkdir -p "$T"
 	case $FMT in deb) off=0 ;; rpm) off=10 ;; esac
@@ -193,6 +193,14 @@ pm() {
 }
 
 pm_output() { printf '%s\n' "\$ $pm_cmd" "exit status $pm_rc" "--- stderr:"; tail -n 25 "$T/pm.err"; printf '%s\n' "--- stdout:"; tail -n 15 "$T/pm.out"; }
+
+# pm_seen: what the user of the last pm sees of the scripts' messages. rpm:
+# its stderr (the scriptlets' stderr is rpm's). apt-get runs dpkg on a pty
+# and copies everything dpkg and the scripts print to its own stdout, so
+# for apt: stdout and stderr.
+pm_seen() {
+	if [ "$FMT" = deb ]; then cat "$T/pm.out" "$T/pm.err"; else cat "$T/pm.err"; fi
+}
 
 # check_pm DESC: the last pm succeeded.
 check_pm() {
@@ -406,7 +414,7 @@ main_cells() {
 	events_mark
 	pm downgrade "$NAME" 1.0
 	expect_failed "$P downgrade 2.9 -> 1.0 with a failing migrate-down: the package manager fails" yes
-	expect_match "$P the failing script says why on stderr" "$(cat "$T/pm.err")" "relpkg\\($NAME [^)]+\\):.*"
+	expect_match "$P the user sees the failing script's message" "$(pm_seen)" "relpkg\\($NAME [^)]+\\): .*migrat"
 	check "$P 2.9 answers again" answers 2.9
 	check "$P the unit is active" unit_active "$NAME"
 	expect_eq "$P the package database still has 2.9" "$(db_version "$NAME" | cut -d' ' -f1 | sed 's/-1$//')" 2.9
@@ -474,7 +482,7 @@ failure_cell() {
 	pm "$fk" "$NAME" "$bad"
 	expect_failed "$c the package manager reports the failure" no
 	note "$c took ${pm_ms} ms"
-	expect_match "$c stderr has the script's message" "$(cat "$T/pm.err")" "relpkg\\($NAME [^)]+\\): .+"
+	expect_match "$c the user sees the script's message" "$(pm_seen)" "relpkg\\($NAME [^)]+\\): .+"
 	check "$c $prev answers again" answers "$prev"
 	check "$c the unit is active" unit_active "$NAME"
 	db=$(db_version "$NAME" | cut -d' ' -f1 | sed 's/-1$//')
@@ -573,8 +581,8 @@ else
 	(run_group deb)
 	(run_group rpm)
 fi
-ct_stop lc-deb || :
-ct_stop lc-rpm || :
+ct_stop "lc$PORT_BASE-deb" || :
+ct_stop "lc$PORT_BASE-rpm" || :
 for p in 1 2 3 11 12 13; do
 	port_free $((PORT_BASE + p)) || fail "no app is left listening on $((PORT_BASE + p))"
 done

@@ -22,10 +22,10 @@
 #   priv/static/version.txt   VERSION; read by the server on every request
 set -eu
 
-[ $# -ge 3 ] && [ $# -le 5 ] || {
+if [ $# -lt 3 ] || [ $# -gt 5 ]; then
 	echo "usage: $0 OUTDIR NAME VERSION [SCHEMA] [FAIL]" >&2
 	exit 2
-}
+fi
 out=$1 name=$2 vsn=$3 schema=${4:-1} fail=${5:-}
 port=${MKAPP_PORT:-18400} mb=${MKAPP_MB:-0}
 case $fail in
