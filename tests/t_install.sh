@@ -44,3 +44,26 @@ ct_stop "$CT"
 
 host_after=$(dpkg-query -W -f='${Package}\n' 2>/dev/null | sort | md5sum)
 expect_eq "the host's dpkg database is unchanged" "$host_after" "$host_before"
+
+# policy-rc.d exit 101 (image builds): installed, enabled, not started
+CT=install-policy
+ct_create "$CT" >/dev/null && ct_boot "$CT" >/dev/null || skip_file "container did not boot"
+ct_copy_in "$CT" "$deb" /tmp/hello.deb
+ct_sh "$CT" 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d'
+out=$(ct_exec "$CT" dpkg -i /tmp/hello.deb 2>&1)
+check "policy-rc.d 101: dpkg -i still succeeds" ct_exec "$CT" dpkg -s hello
+check "policy-rc.d 101: the unit is not started" ct_sh "$CT" '! systemctl is-active -q hello'
+expect_match "policy-rc.d 101: the scripts say why" "$out" 'policy-rc.d forbids starting hello.service'
+check "policy-rc.d 101: the journal says not started" ct_sh "$CT" 'grep -q "not started: policy-rc.d" /var/lib/relpkg/hello/journal'
+ct_stop "$CT"
+
+# no systemd as PID 1 (a chroot): the release's own commands, and say so
+CT=install-chroot
+ct_chroot_root "$CT" >/dev/null || skip_file "no chroot root"
+cp "$deb" "$(ct_root "$CT")/tmp/hello.deb"
+out=$(ct_chroot "$CT" dpkg -i /tmp/hello.deb 2>&1)
+expect_match "chroot: the scripts say systemd is not running" "$out" 'systemd is not running'
+check "chroot: installed" ct_chroot "$CT" dpkg -s hello
+check "chroot: the release runs as hello without systemd" \
+	sh -c "pgrep -u \"\$(stat -c %u '$(ct_root "$CT")/var/lib/hello')\" -f 'bin/hello' >/dev/null"
+ct_stop "$CT"
