@@ -70,3 +70,21 @@ int exec_capture(const char *const argv[], struct buf *out, int quiet_stderr)
 			return rp_errno("waitpid");
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+int exec_run(const char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return rp_errno("fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return rp_errno("waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

@@ -1,0 +1,245 @@
+/* cmd_rollback.c — `relpkg rollback NAME [--to VER] [--store DIR]
+ * [--dry-run] [--yes]`.
+ *
+ *   libsolv (solve.c) reads the installed database and the available
+ *   versions (the store, or the system's apt lists / dnf repositories);
+ *   rollback.c picks the target; libsolv's solver confirms it is
+ *   installable before anything is touched; then the native tool runs
+ *   (exec.c) and the target is pinned (pin.c). */
+#include "buf.h"
+#include "error.h"
+#include "exec.h"
+#include "journal.h"
+#include "pin.h"
+#include "rollback.h"
+#include "solve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int evr_cmp(void *ctx, const char *a, const char *b)
+{
+	int r = 0;
+	solve_vercmp(*(enum pkgfmt *)ctx, a, b, &r);
+	return r;
+}
+
+static void usage(void)
+{
+	puts("usage: relpkg rollback NAME [--to VERSION] [--store DIR] [--dry-run] [--yes] [--deb|--rpm]\n\n"
+	     "Goes back to the version that ran before (the journal), else the highest\n"
+	     "lower version, checked installable with libsolv first; runs apt-get / dnf\n"
+	     "(or dpkg -i / rpm -U --oldpackage on the store's file), then pins it.\n\n"
+	     "  --to VERSION  go to this version (package version 1.0.0-1, or upstream 1.0.0)\n"
+	     "  --store DIR   take versions from a relpkg repo DIR instead of apt/dnf's sources\n"
+	     "  --dry-run     print the plan, change nothing\n"
+	     "  --yes         do not ask (needed when standard input is not a terminal)\n"
+	     "  --no-pin      do not pin the target afterwards\n"
+	     "  --deb, --rpm  which package manager (default: the one NAME is installed with)");
+}
+
+/* The upstream version of a candidate: what the package's scripts call it
+ * (/opt/NAME/releases/UPSTREAM).  From the EVR: drop epoch and revision,
+ * and the '~' of a SemVer pre-release becomes '-' again. */
+static char *upstream_of(const char *evr)
+{
+	const char *c = strchr(evr, ':');
+	const char *s = c ? c + 1 : evr;
+	const char *dash = strrchr(s, '-');
+	char *u = xstrndup(s, dash ? (size_t)(dash - s) : strlen(s));
+	char *t = strchr(u, '~');
+	if (t)
+		*t = '-';
+	return u;
+}
+
+static int confirm(const char *plan)
+{
+	if (!isatty(0))
+		return rp_err("standard input is not a terminal: give --yes to roll back (plan: %s)", plan);
+	fprintf(stderr, "%s\nProceed? [y/N] ", plan);
+	char ans[16] = "";
+	if (!fgets(ans, sizeof ans, stdin) || (ans[0] != 'y' && ans[0] != 'Y'))
+		return rp_err("rollback cancelled");
+	return 0;
+}
+
+int cmd_rollback(int argc, char **argv)
+{
+	const char *name = NULL, *to = NULL, *store = NULL;
+	int dry = 0, yes = 0, nopin = 0;
+	enum pkgfmt fmt = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage();
+			return 0;
+		}
+		if (!strcmp(a, "--to") && i + 1 < argc)
+			to = argv[++i];
+		else if (!strcmp(a, "--store") && i + 1 < argc)
+			store = argv[++i];
+		else if (!strcmp(a, "--dry-run"))
+			dry = 1;
+		else if (!strcmp(a, "--yes") || !strcmp(a, "-y"))
+			yes = 1;
+		else if (!strcmp(a, "--no-pin"))
+			nopin = 1;
+		else if (!strcmp(a, "--deb"))
+			fmt = FMT_DEB;
+		else if (!strcmp(a, "--rpm"))
+			fmt = FMT_RPM;
+		else if (a[0] == '-')
+			return rp_usage("rollback: unknown option '%s' (or missing value)", a);
+		else if (!name)
+			name = a;
+		else
+			return rp_usage("rollback: more than one NAME");
+	}
+	if (!name)
+		return rp_usage("rollback: no NAME given (see relpkg rollback --help)");
+	if (!fmt)
+		fmt = pin_guess_format(name);
+
+	int rc = -1;
+	struct solve_ctx *sc = NULL;
+	struct solve_pkg *cand = NULL;
+	size_t ncand = 0;
+	char *installed = NULL, *problem = NULL, **ups = NULL;
+	struct rb_candidate *rc_c = NULL;
+	struct journal j = { 0 };
+	struct buf plan = BUF_INIT, state = BUF_INIT;
+
+	sc = solve_open(fmt, store);
+	if (!sc)
+		goto out;
+	if (solve_installed(sc, name, &installed) < 0)
+		goto out;
+	if (solve_candidates(sc, name, &cand, &ncand) < 0)
+		goto out;
+	rc_c = xcalloc(ncand ? ncand : 1, sizeof *rc_c);
+	ups = xcalloc(ncand ? ncand : 1, sizeof *ups);
+	for (size_t i = 0; i < ncand; i++) {
+		ups[i] = upstream_of(cand[i].evr);
+		rc_c[i].evr = cand[i].evr;
+		rc_c[i].upstream = ups[i];
+	}
+	if (journal_read(NULL, name, &j) < 0)
+		goto out;
+	/* what runs: the scripts' state file, else the newest journal entry */
+	char running[512] = "";
+	buf_addf(&state, "/var/lib/relpkg/%s/state", name);
+	FILE *sf = fopen(state.p, "r");
+	if (sf) {
+		char line[512];
+		while (fgets(line, sizeof line, sf))
+			if (!strncmp(line, "RUNNING=", 8)) {
+				line[strcspn(line, "\n")] = 0;
+				snprintf(running, sizeof running, "%s", line + 8);
+			}
+		fclose(sf);
+	}
+	struct rb_input in = {
+		.installed_evr = installed, .running = running[0] ? running : NULL,
+		.previous = running[0] ? journal_previous(&j, running) : NULL,
+		.to = to, .c = rc_c, .n = ncand, .cmp = evr_cmp, .cmp_ctx = &fmt,
+	};
+	size_t t;
+	const char *why;
+	if (rollback_pick(&in, &t, &why) < 0) {
+		rp_err_context("rollback %s", name);
+		goto out;
+	}
+	const struct solve_pkg *target = &cand[t];
+	if (solve_can_install(sc, name, target->evr, &problem) < 0)
+		goto out;
+	if (problem) {
+		rp_err("rollback %s: %s cannot be installed on this system: %s", name, target->evr, problem);
+		goto out;
+	}
+
+	/* the plan: the native tool, with the arguments it will get */
+	const char *argvv[16];
+	int k = 0;
+	struct buf ver = BUF_INIT, file = BUF_INIT;
+	if (fmt == FMT_DEB) {
+		if (store && target->location) {
+			buf_addf(&file, "%s/%s", store, target->location);
+			argvv[k++] = "dpkg";
+			argvv[k++] = "--force-confdef";
+			argvv[k++] = "--force-confold";
+			argvv[k++] = "-i";
+			argvv[k++] = file.p;
+		} else {
+			buf_addf(&ver, "%s=%s", name, target->evr);
+			argvv[k++] = "apt-get";
+			argvv[k++] = "install";
+			argvv[k++] = "-y";
+			argvv[k++] = "--allow-downgrades";
+			argvv[k++] = "-o";
+			argvv[k++] = "Dpkg::Options::=--force-confdef";
+			argvv[k++] = "-o";
+			argvv[k++] = "Dpkg::Options::=--force-confold";
+			argvv[k++] = ver.p;
+		}
+	} else {
+		if (store && target->location) {
+			buf_addf(&file, "%s/%s", store, target->location);
+			argvv[k++] = "rpm";
+			argvv[k++] = "-U";
+			argvv[k++] = "--oldpackage";
+			argvv[k++] = file.p;
+		} else {
+			buf_addf(&ver, "%s-%s", name, target->evr);
+			argvv[k++] = "dnf";
+			argvv[k++] = "-y";
+			argvv[k++] = "downgrade";
+			argvv[k++] = ver.p;
+		}
+	}
+	argvv[k] = NULL;
+	buf_addf(&plan, "rollback %s: %s -> %s (%s; installable: checked with libsolv)\n  run:",
+		 name, installed, target->evr, why);
+	for (int i = 0; i < k; i++)
+		buf_addf(&plan, " %s", argvv[i]);
+	if (!nopin)
+		buf_addf(&plan, "\n  then: relpkg pin %s %s", name, target->evr);
+	if (dry) {
+		printf("%s\n(dry run: nothing changed)\n", plan.p);
+		rc = 0;
+		goto done;
+	}
+	if (!yes && confirm(plan.p) < 0)
+		goto done;
+	printf("%s\n", plan.p);
+	fflush(stdout);
+	int st = exec_run(argvv);
+	if (st != 0) {
+		rp_err("rollback %s: %s exited with status %d; see its output above and `relpkg status %s`",
+		       name, argvv[0], st, name);
+		goto done;
+	}
+	if (!nopin && pin_write(fmt, NULL, name, target->evr) < 0)
+		goto done;
+	printf("rolled back %s to %s%s\n", name, target->evr, nopin ? "" : " and pinned it "
+	       "(relpkg pin --release to lift)");
+	rc = 0;
+done:
+	buf_free(&ver);
+	buf_free(&file);
+out:
+	for (size_t i = 0; i < ncand; i++)
+		free(ups ? ups[i] : NULL);
+	free(ups);
+	free(rc_c);
+	solve_pkgs_free(cand, ncand);
+	free(installed);
+	free(problem);
+	journal_free(&j);
+	buf_free(&plan);
+	buf_free(&state);
+	solve_close(sc);
+	return rc;
+}
