@@ -1,0 +1,216 @@
+/* cmd_inspect.c — `relpkg inspect PKG [--json]`: metadata, maintainer
+ * scripts and file list of any .deb or .rpm (read by deb_pkg.c and
+ * rpm_pkg.c, never by dpkg or rpm), as text or as one JSON object. */
+#include "buf.h"
+#include "error.h"
+#include "pkginfo.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char help[] =
+	"usage: relpkg inspect PKG [--json]\n\n"
+	"Shows a .deb's or .rpm's metadata (name, version, arch, maintainer,\n"
+	"depends, summary, installed size), its maintainer scripts (name, size)\n"
+	"and its files (mode, owner, size, path, link target).\n\n"
+	"  --json    one JSON object on stdout\n";
+
+static const char *type_of(const struct pkgfile *f)
+{
+	if (f->hardlink)
+		return "hardlink";
+	switch (f->mode & S_IFMT) {
+	case S_IFDIR: return "dir";
+	case S_IFLNK: return "symlink";
+	case S_IFCHR: return "char";
+	case S_IFBLK: return "block";
+	case S_IFIFO: return "fifo";
+	case S_IFSOCK: return "socket";
+	default: return "file";
+	}
+}
+
+static char type_char(const struct pkgfile *f)
+{
+	if (f->hardlink)
+		return 'h';
+	switch (f->mode & S_IFMT) {
+	case S_IFDIR: return 'd';
+	case S_IFLNK: return 'l';
+	case S_IFCHR: return 'c';
+	case S_IFBLK: return 'b';
+	case S_IFIFO: return 'p';
+	case S_IFSOCK: return 's';
+	default: return '-';
+	}
+}
+
+/* "drwxr-xr-x", with s/S/t/T as ls prints them; 'h' for a hard link
+ * (as dpkg-deb --contents shows it). */
+static void perms(const struct pkgfile *f, char out[11])
+{
+	const char *rwx = "rwxrwxrwx";
+	out[0] = type_char(f);
+	for (int i = 0; i < 9; i++)
+		out[1 + i] = f->mode & (0400u >> i) ? rwx[i] : '-';
+	if (f->mode & S_ISUID)
+		out[3] = out[3] == 'x' ? 's' : 'S';
+	if (f->mode & S_ISGID)
+		out[6] = out[6] == 'x' ? 's' : 'S';
+	if (f->mode & S_ISVTX)
+		out[9] = out[9] == 'x' ? 't' : 'T';
+	out[10] = 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
+static int utf8_len(const unsigned char *s)
+{
+	int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+		: (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (n == 2 && s[0] < 0xc2)
+		return 0;       /* overlong */
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A JSON string; bytes that are not UTF-8 become U+FFFD. */
+static void json_str(struct buf *b, const char *s)
+{
+	if (!s) {
+		buf_adds(b, "null");
+		return;
+	}
+	buf_addc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		int n = utf8_len(p);
+		if (*p == '"' || *p == '\\')
+			buf_addf(b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_adds(b, "\\n");
+		else if (*p == '\t')
+			buf_adds(b, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_addf(b, "\\u%04x", *p);
+		else if (n)
+			buf_add(b, p, (size_t)n);
+		else
+			buf_adds(b, "\\ufffd");
+		p += n ? n : 1;
+	}
+	buf_addc(b, '"');
+}
+
+static void json_field(struct buf *b, const char *key, const char *val)
+{
+	buf_addf(b, "  \"%s\": ", key);
+	json_str(b, val);
+	buf_adds(b, ",\n");
+}
+
+static void print_json(const struct pkginfo *pi, struct buf *b)
+{
+	buf_adds(b, "{\n");
+	json_field(b, "format", pi->fmt == FMT_DEB ? "deb" : "rpm");
+	json_field(b, "name", pi->name);
+	json_field(b, "version", pi->version);
+	json_field(b, "arch", pi->arch);
+	json_field(b, "maintainer", pi->maintainer);
+	json_field(b, "depends", pi->depends);
+	json_field(b, "summary", pi->summary);
+	if (pi->has_installed_size)
+		buf_addf(b, "  \"installed_size\": %llu,\n", (unsigned long long)pi->installed_size);
+	else
+		buf_adds(b, "  \"installed_size\": null,\n");
+	buf_adds(b, "  \"scripts\": [");
+	for (size_t i = 0; i < pi->nscripts; i++) {
+		buf_adds(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+		json_str(b, pi->scripts[i].name);
+		buf_addf(b, ", \"size\": %zu}", pi->scripts[i].size);
+	}
+	buf_adds(b, pi->nscripts ? "\n  ],\n  \"files\": [" : "],\n  \"files\": [");
+	for (size_t i = 0; i < pi->nfiles; i++) {
+		const struct pkgfile *f = &pi->files[i];
+		buf_adds(b, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
+		json_str(b, f->path);
+		buf_addf(b, ", \"type\": \"%s\", \"mode\": \"%04o\", \"user\": ", type_of(f), f->mode & 07777);
+		json_str(b, f->user);
+		buf_adds(b, ", \"group\": ");
+		json_str(b, f->group);
+		buf_addf(b, ", \"size\": %llu, \"target\": ", (unsigned long long)f->size);
+		json_str(b, f->target);
+		buf_adds(b, "}");
+	}
+	buf_adds(b, pi->nfiles ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+static void text_field(struct buf *b, const char *key, const char *val)
+{
+	buf_addf(b, "%-15s %s\n", key, val ? val : "(none)");
+}
+
+static void print_text(const struct pkginfo *pi, struct buf *b)
+{
+	text_field(b, "format:", pi->fmt == FMT_DEB ? "deb" : "rpm");
+	text_field(b, "name:", pi->name);
+	text_field(b, "version:", pi->version);
+	text_field(b, "arch:", pi->arch);
+	text_field(b, pi->fmt == FMT_DEB ? "maintainer:" : "packager:", pi->maintainer);
+	text_field(b, "depends:", pi->depends);
+	text_field(b, "summary:", pi->summary);
+	if (pi->has_installed_size)
+		buf_addf(b, "%-15s %llu bytes\n", "installed-size:", (unsigned long long)pi->installed_size);
+	else
+		text_field(b, "installed-size:", NULL);
+	buf_addf(b, "scripts:%s\n", pi->nscripts ? "" : " (none)");
+	for (size_t i = 0; i < pi->nscripts; i++)
+		buf_addf(b, "  %-14s %zu bytes\n", pi->scripts[i].name, pi->scripts[i].size);
+	buf_addf(b, "files: %zu\n", pi->nfiles);
+	for (size_t i = 0; i < pi->nfiles; i++) {
+		const struct pkgfile *f = &pi->files[i];
+		char m[11];
+		perms(f, m);
+		buf_addf(b, "  %s %s/%s %10llu %s", m, f->user, f->group, (unsigned long long)f->size, f->path);
+		if (f->target)
+			buf_addf(b, f->hardlink ? " link to %s" : " -> %s", f->target);
+		buf_addc(b, '\n');
+	}
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	const char *path = NULL;
+	int json = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(help, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return rp_usage("inspect: unknown option '%s' (see relpkg inspect --help)", argv[i]);
+		else if (path)
+			return rp_usage("inspect: one package at a time");
+		else
+			path = argv[i];
+	}
+	if (!path)
+		return rp_usage("inspect: which package? (relpkg inspect PKG [--json])");
+	struct pkginfo pi;
+	struct buf out = BUF_INIT;
+	int rc = pkginfo_read(path, &pi, PKG_INSPECT);
+	if (rc < 0)
+		rp_err_context("%s", path);
+	else {
+		(json ? print_json : print_text)(&pi, &out);
+		fwrite(out.p, 1, out.len, stdout);
+		if (fflush(stdout) != 0)
+			rc = rp_errno("stdout");
+	}
+	buf_free(&out);
+	pkginfo_release(&pi);
+	return rc;
+}
