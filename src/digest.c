@@ -10,6 +10,7 @@ static const EVP_MD *md_of(enum halgo a)
 	switch (a) {
 	case H_MD5: return EVP_md5();
 	case H_SHA1: return EVP_sha1();
+	case H_SHA512: return EVP_sha512();
 	default: return EVP_sha256();
 	}
 }

@@ -1,0 +1,340 @@
+/* repo_apt.c — the apt side of the store: reads a .deb's control file
+ * (ar -> control.tar.* -> ./control, through libarchive) into a Packages
+ * stanza, and writes the flat repository's Packages, Packages.gz and
+ * Release (+ InRelease, Release.gpg when signing). */
+#include "repo.h"
+#include "buf.h"
+#include "digest.h"
+#include "error.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONTROL_TAR_MAX (64u << 20)
+#define CONTROL_MAX (1u << 20)
+
+/* Reads the current entry's data into out, refusing more than max bytes. */
+static int read_member(struct archive *a, struct buf *out, size_t max, const char *what)
+{
+	char chunk[16384];
+	for (;;) {
+		la_ssize_t r = archive_read_data(a, chunk, sizeof chunk);
+		if (r < 0)
+			return rp_err("%s: %s", what, archive_error_string(a));
+		if (r == 0)
+			return 0;
+		if (out->len + (size_t)r > max)
+			return rp_err("%s: larger than %zu bytes", what, max);
+		buf_add(out, chunk, (size_t)r);
+	}
+}
+
+/* The control file out of control.tar[.gz|.xz|.zst] held in memory. */
+static int control_from_tar(const struct buf *tar, struct buf *control)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	int rc = -1, found = 0;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_memory(a, tar->p, tar->len) != ARCHIVE_OK) {
+		rp_err("control.tar: %s", archive_error_string(a));
+		goto out;
+	}
+	for (;;) {
+		int r = archive_read_next_header(a, &ae);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			rp_err("control.tar: %s", archive_error_string(a));
+			goto out;
+		}
+		const char *p = archive_entry_pathname(ae);
+		if (p && (!strcmp(p, "./control") || !strcmp(p, "control"))) {
+			if (read_member(a, control, CONTROL_MAX, "control") < 0)
+				goto out;
+			found = 1;
+			break;
+		}
+	}
+	if (!found) {
+		rp_err("control.tar has no control file");
+		goto out;
+	}
+	rc = 0;
+out:
+	archive_read_free(a);
+	return rc;
+}
+
+static int read_control(const char *path, struct buf *control)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	struct buf tar = BUF_INIT;
+	int rc = -1, n = 0;
+	archive_read_support_format_ar(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		rp_err("%s", archive_error_string(a));
+		goto out;
+	}
+	for (;; n++) {
+		int r = archive_read_next_header(a, &ae);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			rp_err("not a valid .deb: %s", archive_error_string(a));
+			goto out;
+		}
+		const char *p = archive_entry_pathname(ae);
+		if (!p)
+			p = "";
+		if (n == 0) {
+			struct buf v = BUF_INIT;
+			int bad = strcmp(p, "debian-binary") || read_member(a, &v, 64, p) < 0 ||
+				  strncmp(buf_str(&v), "2.", 2);
+			buf_free(&v);
+			if (bad) {
+				rp_err("not a .deb: the first member is not debian-binary 2.x");
+				goto out;
+			}
+			continue;
+		}
+		if (!strncmp(p, "control.tar", 11)) {
+			if (read_member(a, &tar, CONTROL_TAR_MAX, p) < 0 || control_from_tar(&tar, control) < 0)
+				goto out;
+			rc = 0;
+			goto out;
+		}
+	}
+	rp_err("not a .deb: no control.tar member");
+out:
+	archive_read_free(a);
+	buf_free(&tar);
+	return rc;
+}
+
+/* A control field's value (first line), or NULL.  Field names are
+ * case-insensitive (deb-control(5)). */
+static char *field(const char *control, const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *l = control; *l; ) {
+		const char *eol = strchr(l, '\n');
+		size_t len = eol ? (size_t)(eol - l) : strlen(l);
+		if (len > nl && !strncasecmp(l, name, nl) && l[nl] == ':') {
+			const char *v = l + nl + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			size_t vl = (size_t)(l + len - v);
+			while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
+				vl--;
+			return xstrndup(v, vl);
+		}
+		if (!eol)
+			break;
+		l = eol + 1;
+	}
+	return NULL;
+}
+
+/* Names, versions and architectures end up in file names and index
+ * lines: refuse what dpkg would refuse or what would break them. */
+static int check_token(const char *what, const char *v, const char *allowed)
+{
+	if (!v || !*v)
+		return rp_err("control file has no %s", what);
+	for (const char *p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr(allowed, *p)))
+			return rp_err("control file: bad %s '%s'", what, v);
+	return 0;
+}
+
+/* Which control fields the stanza takes from the control file: all except
+ * the ones the archive computes, and Description, which goes last. */
+static int computed_field(const char *l, size_t len)
+{
+	static const char *const skip[] = { "Filename", "Size", "MD5sum", "SHA1", "SHA256", "SHA512",
+					    "Description", NULL };
+	for (int i = 0; skip[i]; i++) {
+		size_t n = strlen(skip[i]);
+		if (len > n && !strncasecmp(l, skip[i], n) && l[n] == ':')
+			return 1;
+	}
+	return 0;
+}
+
+static void render_stanza(const char *control, const char *file, const struct repo_digests *d, struct buf *out)
+{
+	struct buf desc = BUF_INIT;
+	int in_skipped = 0, in_desc = 0;
+	for (const char *l = control; *l;) {
+		const char *eol = strchr(l, '\n');
+		size_t len = eol ? (size_t)(eol - l) : strlen(l);
+		if (len == 0)
+			break;  /* a blank line ends the (first) paragraph */
+		if (l[0] == ' ' || l[0] == '\t') {
+			if (in_desc)
+				buf_add(&desc, l, len), buf_addc(&desc, '\n');
+			else if (!in_skipped)
+				buf_add(out, l, len), buf_addc(out, '\n');
+		} else {
+			in_desc = len > 12 && !strncasecmp(l, "Description:", 12);
+			in_skipped = computed_field(l, len);
+			if (in_desc)
+				buf_add(&desc, l, len), buf_addc(&desc, '\n');
+			else if (!in_skipped)
+				buf_add(out, l, len), buf_addc(out, '\n');
+		}
+		if (!eol)
+			break;
+		l = eol + 1;
+	}
+	buf_addf(out, "Filename: %s\nSize: %llu\nMD5sum: %s\nSHA1: %s\nSHA256: %s\nSHA512: %s\n", file,
+		 (unsigned long long)d->size, d->md5, d->sha1, d->sha256, d->sha512);
+	buf_add(out, buf_str(&desc), desc.len);
+	buf_free(&desc);
+}
+
+int repo_deb_read(const char *path, const struct repo_digests *d, struct repo_entry *e)
+{
+	struct buf control = BUF_INIT;
+	int rc = -1;
+	if (read_control(path, &control) < 0)
+		goto out;
+	if (memchr(control.p, 0, control.len)) {
+		rp_err("control file holds a NUL byte");
+		goto out;
+	}
+	e->format = RF_DEB;
+	e->name = field(control.p, "Package");
+	e->version = field(control.p, "Version");
+	e->arch = field(control.p, "Architecture");
+	if (check_token("Package", e->name, "+-.") < 0 || check_token("Version", e->version, ".+-~:") < 0 ||
+	    check_token("Architecture", e->arch, "-"))
+		goto out;
+	/* dpkg-name's canonical name: the epoch is not part of it */
+	const char *colon = strchr(e->version, ':');
+	struct buf f = BUF_INIT;
+	buf_addf(&f, "pool/%s_%s_%s.deb", e->name, colon ? colon + 1 : e->version, e->arch);
+	e->file = buf_detach(&f);
+	e->size = d->size;
+	memcpy(e->sha256, d->sha256, sizeof e->sha256);
+	render_stanza(control.p, e->file, d, &e->frag[FR_PACKAGES]);
+	rc = 0;
+out:
+	buf_free(&control);
+	return rc;
+}
+
+/* ---- the flat repository's index files --------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_sums(struct buf *rel, const char *title, enum halgo algo,
+		     const char *const names[], const struct buf *const data[], int n)
+{
+	buf_addf(rel, "%s:\n", title);
+	for (int i = 0; i < n; i++) {
+		struct hasher h;
+		unsigned char md[64];
+		char hex[129];
+		hasher_init(&h, algo);
+		hasher_update(&h, data[i]->p ? data[i]->p : "", data[i]->len);
+		hex_encode(md, hasher_final(&h, md), hex);
+		hasher_release(&h);
+		buf_addf(rel, " %s %16zu %s\n", hex, data[i]->len, names[i]);
+	}
+}
+
+int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg)
+{
+	struct buf pk = BUF_INIT, gz = BUF_INIT, rel = BUF_INIT, inrel = BUF_INIT, sig = BUF_INIT;
+	const char **arch = xmalloc((es->n + 1) * sizeof *arch);
+	size_t na = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < es->n; i++) {
+		const struct repo_entry *e = &es->v[i];
+		if (e->format != RF_DEB)
+			continue;
+		buf_add(&pk, buf_str(&e->frag[FR_PACKAGES]), e->frag[FR_PACKAGES].len);
+		buf_addc(&pk, '\n');
+		arch[na++] = e->arch;
+	}
+	if (repo_gzip(buf_str(&pk), pk.len, &gz) < 0)
+		goto out;
+
+	/* Release: a flat repository ("deb URI ./") has no dists/ and no
+	 * components; Suite/Codename are informational there. */
+	qsort(arch, na, sizeof *arch, cmp_str);
+	char date[64];
+	time_t now = repo_now();
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S UTC", &tm);
+	buf_adds(&rel, "Origin: relpkg\nLabel: relpkg\nSuite: stable\nCodename: stable\n");
+	buf_addf(&rel, "Date: %s\nArchitectures:", date);
+	int any = 0;
+	for (size_t i = 0; i < na; i++)
+		if (i == 0 || strcmp(arch[i], arch[i - 1])) {
+			buf_addf(&rel, " %s", arch[i]);
+			any = 1;
+		}
+	if (!any)
+		buf_adds(&rel, " all");
+	buf_adds(&rel, "\nDescription: release store written by relpkg\n");
+	const char *const names[] = { "Packages", "Packages.gz" };
+	const struct buf *const data[] = { &pk, &gz };
+	add_sums(&rel, "MD5Sum", H_MD5, names, data, 2);
+	add_sums(&rel, "SHA1", H_SHA1, names, data, 2);
+	add_sums(&rel, "SHA256", H_SHA256, names, data, 2);
+	add_sums(&rel, "SHA512", H_SHA512, names, data, 2);
+
+	/* sign before anything is renamed: a gpg failure changes nothing */
+	if (sg->key && (repo_gpg_sign(sg->key, &rel, 1, &inrel) < 0 || repo_gpg_sign(sg->key, &rel, 0, &sig) < 0))
+		goto out;
+
+	/* indexes first, the files that describe them last */
+	if (repo_write_file(dir, "Packages", buf_str(&pk), pk.len) < 0 ||
+	    repo_write_file(dir, "Packages.gz", gz.p, gz.len) < 0 ||
+	    repo_write_file(dir, "Release", rel.p, rel.len) < 0)
+		goto out;
+	if (sg->key) {
+		if (repo_write_file(dir, "Release.gpg", sig.p, sig.len) < 0 ||
+		    repo_write_file(dir, "InRelease", inrel.p, inrel.len) < 0)
+			goto out;
+	} else {
+		/* unsigned store: no stale signature may describe an older Release */
+		const char *old[] = { "InRelease", "Release.gpg" };
+		for (int i = 0; i < 2; i++) {
+			struct buf p = BUF_INIT;
+			buf_addf(&p, "%s/%s", dir, old[i]);
+			if (unlink(p.p) < 0 && errno != ENOENT) {
+				rp_errno("%s", p.p);
+				buf_free(&p);
+				goto out;
+			}
+			buf_free(&p);
+		}
+	}
+	rc = 0;
+out:
+	free(arch);
+	buf_free(&pk);
+	buf_free(&gz);
+	buf_free(&rel);
+	buf_free(&inrel);
+	buf_free(&sig);
+	return rc;
+}

@@ -1,0 +1,752 @@
+/* repo_rpm.c — the rpm-md side of the store: reads an .rpm's headers
+ * (lead, signature header, main header; not the payload) into the
+ * primary / filelists / other XML fragments createrepo_c would write for
+ * it, and writes repodata/ (checksum-named files, repomd.xml last).
+ *
+ * TODO(merge): the header reader here is private; fold it into
+ * rpm_read.c's once that exists. */
+#include "repo.h"
+#include "atomic.h"
+#include "buf.h"
+#include "digest.h"
+#include "error.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* tags of the main header (rpmtag.h) */
+enum {
+	T_NAME = 1000, T_VERSION = 1001, T_RELEASE = 1002, T_EPOCH = 1003, T_SUMMARY = 1004,
+	T_DESCRIPTION = 1005, T_BUILDTIME = 1006, T_BUILDHOST = 1007, T_SIZE = 1009, T_VENDOR = 1011,
+	T_LICENSE = 1014, T_PACKAGER = 1015, T_GROUP = 1016, T_URL = 1020, T_ARCH = 1022,
+	T_OLDFILENAMES = 1027, T_FILEMODES = 1030, T_FILEFLAGS = 1037, T_SOURCERPM = 1044,
+	T_ARCHIVESIZE = 1046, T_PROVIDENAME = 1047, T_REQUIREFLAGS = 1048, T_REQUIRENAME = 1049,
+	T_REQUIREVERSION = 1050, T_CONFLICTFLAGS = 1053, T_CONFLICTNAME = 1054, T_CONFLICTVERSION = 1055,
+	T_CHANGELOGTIME = 1080, T_CHANGELOGNAME = 1081, T_CHANGELOGTEXT = 1082, T_OBSOLETENAME = 1090,
+	T_SOURCEPACKAGE = 1106, T_PROVIDEFLAGS = 1112, T_PROVIDEVERSION = 1113, T_OBSOLETEFLAGS = 1114,
+	T_OBSOLETEVERSION = 1115, T_DIRINDEXES = 1116, T_BASENAMES = 1117, T_DIRNAMES = 1118,
+	T_LONGSIZE = 5009,
+	/* signature header */
+	S_PAYLOADSIZE = 1007, S_LONGARCHIVESIZE = 271,
+};
+enum { TY_INT16 = 3, TY_INT32 = 4, TY_INT64 = 5, TY_STRING = 6, TY_BIN = 7, TY_STRARRAY = 8, TY_I18N = 9 };
+enum {
+	SENSE_LESS = 1 << 1, SENSE_GREATER = 1 << 2, SENSE_EQUAL = 1 << 3, SENSE_PREREQ = 1 << 6,
+	SENSE_SCRIPT_PRE = 1 << 9, SENSE_SCRIPT_POST = 1 << 10,
+};
+enum { FILE_GHOST = 1 << 6 };
+
+#define LEAD_SIZE 96
+#define HDR_MAX_TAGS 0xffff
+#define HDR_MAX_DATA (256u << 20)   /* rpm's own limit */
+#define CHANGELOG_LIMIT 10          /* createrepo_c's default --changelog-limit */
+
+/* One parsed header: the index (host byte order) and the data store. */
+struct hdr {
+	uint32_t il, dl;
+	unsigned char *index;   /* il * 16 bytes, big-endian, owned */
+	unsigned char *data;    /* dl bytes, owned */
+};
+
+struct tagval {
+	uint32_t type, count;
+	const unsigned char *p; /* into hdr.data */
+	size_t avail;           /* bytes from p to the end of the data */
+};
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void hdr_free(struct hdr *h)
+{
+	free(h->index);
+	free(h->data);
+	memset(h, 0, sizeof *h);
+}
+
+static int read_exact(int fd, void *p, size_t n, off_t *pos)
+{
+	unsigned char *c = p;
+	while (n) {
+		ssize_t r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return rp_errno("read");
+		if (r == 0)
+			return rp_err("truncated rpm header");
+		c += r;
+		n -= (size_t)r;
+		*pos += r;
+	}
+	return 0;
+}
+
+/* Reads one header at the current position; checks every index entry's
+ * offset against the data store, so lookups below cannot run off it. */
+static int hdr_read(int fd, struct hdr *h, off_t *pos, const char *what)
+{
+	unsigned char pre[16];
+	memset(h, 0, sizeof *h);
+	if (read_exact(fd, pre, 16, pos) < 0)
+		return rp_err_context("%s header", what);
+	if (pre[0] != 0x8e || pre[1] != 0xad || pre[2] != 0xe8 || pre[3] != 0x01)
+		return rp_err("%s header: bad magic", what);
+	h->il = be32(pre + 8);
+	h->dl = be32(pre + 12);
+	if (h->il == 0 || h->il > HDR_MAX_TAGS || h->dl > HDR_MAX_DATA)
+		return rp_err("%s header: implausible size (%u tags, %u bytes)", what, h->il, h->dl);
+	h->index = xmalloc((size_t)h->il * 16);
+	h->data = xmalloc(h->dl ? h->dl : 1);
+	if (read_exact(fd, h->index, (size_t)h->il * 16, pos) < 0 || read_exact(fd, h->data, h->dl, pos) < 0) {
+		hdr_free(h);
+		return rp_err_context("%s header", what);
+	}
+	for (uint32_t i = 0; i < h->il; i++) {
+		const unsigned char *e = h->index + 16 * i;
+		uint32_t type = be32(e + 4), off = be32(e + 8), count = be32(e + 12);
+		if (i == 0 && (be32(e) == 62 || be32(e) == 63))
+			continue;       /* region tag: its offset points at the trailer */
+		if (type > TY_I18N || off > h->dl || count > h->dl) {
+			hdr_free(h);
+			return rp_err("%s header: corrupt index entry %u", what, i);
+		}
+	}
+	return 0;
+}
+
+static int hdr_get(const struct hdr *h, uint32_t tag, struct tagval *v)
+{
+	for (uint32_t i = 0; i < h->il; i++) {
+		const unsigned char *e = h->index + 16 * i;
+		if (be32(e) != tag)
+			continue;
+		uint32_t off = be32(e + 8);
+		if (off > h->dl)
+			return 0;
+		v->type = be32(e + 4);
+		v->count = be32(e + 12);
+		v->p = h->data + off;
+		v->avail = h->dl - off;
+		return 1;
+	}
+	return 0;
+}
+
+/* The first string of a STRING, I18NSTRING or STRING_ARRAY tag; NULL if
+ * absent or not NUL-terminated inside the data. */
+static const char *hdr_str(const struct hdr *h, uint32_t tag)
+{
+	struct tagval v;
+	if (!hdr_get(h, tag, &v) || (v.type != TY_STRING && v.type != TY_I18N && v.type != TY_STRARRAY))
+		return NULL;
+	return memchr(v.p, 0, v.avail) ? (const char *)v.p : NULL;
+}
+
+/* All strings of a STRING_ARRAY (or I18N) tag; *n = count.  Pointers into
+ * h; the array is owned by the caller. */
+static const char **hdr_strs(const struct hdr *h, uint32_t tag, uint32_t *n)
+{
+	struct tagval v;
+	*n = 0;
+	if (!hdr_get(h, tag, &v) || (v.type != TY_STRARRAY && v.type != TY_I18N && v.type != TY_STRING))
+		return NULL;
+	const char **out = xmalloc((v.count ? v.count : 1) * sizeof *out);
+	const unsigned char *p = v.p, *end = v.p + v.avail;
+	for (uint32_t i = 0; i < v.count; i++) {
+		const unsigned char *z = memchr(p, 0, (size_t)(end - p));
+		if (!z) {
+			free(out);
+			return NULL;
+		}
+		out[i] = (const char *)p;
+		p = z + 1;
+	}
+	*n = v.count;
+	return out;
+}
+
+/* Integers of an INT16/INT32/INT64 tag, widened; owned by the caller. */
+static uint64_t *hdr_ints(const struct hdr *h, uint32_t tag, uint32_t *n)
+{
+	struct tagval v;
+	*n = 0;
+	if (!hdr_get(h, tag, &v))
+		return NULL;
+	size_t w = v.type == TY_INT16 ? 2 : v.type == TY_INT32 ? 4 : v.type == TY_INT64 ? 8 : 0;
+	if (!w || (size_t)v.count * w > v.avail)
+		return NULL;
+	uint64_t *out = xmalloc((v.count ? v.count : 1) * sizeof *out);
+	for (uint32_t i = 0; i < v.count; i++) {
+		const unsigned char *p = v.p + i * w;
+		uint64_t x = 0;
+		for (size_t k = 0; k < w; k++)
+			x = x << 8 | p[k];
+		out[i] = x;
+	}
+	*n = v.count;
+	return out;
+}
+
+static int hdr_int(const struct hdr *h, uint32_t tag, uint64_t *x)
+{
+	uint32_t n;
+	uint64_t *v = hdr_ints(h, tag, &n);
+	int ok = v && n > 0;
+	if (ok)
+		*x = v[0];
+	free(v);
+	return ok;
+}
+
+/* ---- rendering, following createrepo_c's parsehdr.c / xml_dump_*.c ------ */
+
+static const char *s_or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static void text_el(struct buf *b, const char *indent, const char *el, const char *s)
+{
+	buf_addf(b, "%s<%s>", indent, el);
+	repo_xml_escape(b, s_or_empty(s));
+	buf_addf(b, "</%s>\n", el);
+}
+
+static void attr(struct buf *b, const char *name, const char *v)
+{
+	buf_addf(b, " %s=\"", name);
+	repo_xml_escape(b, v);
+	buf_addc(b, '"');
+}
+
+static const char *flag_str(uint64_t f)
+{
+	switch (f & (SENSE_LESS | SENSE_GREATER | SENSE_EQUAL)) {
+	case SENSE_LESS: return "LT";
+	case SENSE_GREATER: return "GT";
+	case SENSE_EQUAL: return "EQ";
+	case SENSE_LESS | SENSE_EQUAL: return "LE";
+	case SENSE_GREATER | SENSE_EQUAL: return "GE";
+	default: return NULL;
+	}
+}
+
+/* "[E:]V[-R]" -> epoch (default "0"), ver, rel (as cr_str_to_evr). */
+static void evr_attrs(struct buf *b, const char *evr)
+{
+	const char *colon = strchr(evr, ':');
+	const char *v = evr;
+	struct buf e = BUF_INIT;
+	if (colon) {
+		buf_add(&e, evr, (size_t)(colon - evr));
+		v = colon + 1;
+	} else {
+		buf_adds(&e, "0");
+	}
+	const char *dash = strrchr(v, '-');
+	attr(b, "epoch", buf_str(&e));
+	char *ver = dash ? xstrndup(v, (size_t)(dash - v)) : xstrdup(v);
+	if (*ver)
+		attr(b, "ver", ver);
+	if (dash && dash[1])
+		attr(b, "rel", dash + 1);
+	free(ver);
+	buf_free(&e);
+}
+
+/* createrepo_c lists only these files in primary.xml (cr_is_primary). */
+static int is_primary(const char *f)
+{
+	return !strncmp(f, "/etc/", 5) || !strcmp(f, "/usr/lib/sendmail") || strstr(f, "bin/") != NULL;
+}
+
+struct files {
+	char **path;            /* owned */
+	uint64_t *mode, *flags; /* owned */
+	uint32_t n;
+};
+
+static void files_free(struct files *f)
+{
+	for (uint32_t i = 0; i < f->n; i++)
+		free(f->path[i]);
+	free(f->path);
+	free(f->mode);
+	free(f->flags);
+	memset(f, 0, sizeof *f);
+}
+
+static int files_read(const struct hdr *h, struct files *f)
+{
+	uint32_t nb = 0, nd = 0, ni = 0, nm = 0, nf = 0;
+	const char **base = hdr_strs(h, T_BASENAMES, &nb);
+	const char **dirs = hdr_strs(h, T_DIRNAMES, &nd);
+	uint64_t *di = hdr_ints(h, T_DIRINDEXES, &ni);
+	int rc = -1;
+	memset(f, 0, sizeof *f);
+	if (base) {
+		if (!dirs || !di || ni != nb) {
+			rp_err("file list: BASENAMES, DIRNAMES and DIRINDEXES disagree");
+			goto out;
+		}
+		f->path = xcalloc(nb ? nb : 1, sizeof *f->path);
+		for (uint32_t i = 0; i < nb; i++) {
+			if (di[i] >= nd) {
+				rp_err("file list: directory index %llu out of range", (unsigned long long)di[i]);
+				goto out;
+			}
+			size_t l = strlen(dirs[di[i]]) + strlen(base[i]) + 1;
+			f->path[i] = xmalloc(l);
+			snprintf(f->path[i], l, "%s%s", dirs[di[i]], base[i]);
+			f->n = i + 1;
+		}
+	} else {
+		const char **old = hdr_strs(h, T_OLDFILENAMES, &nb);
+		f->path = xcalloc(nb ? nb : 1, sizeof *f->path);
+		for (uint32_t i = 0; i < nb; i++)
+			f->path[i] = xstrdup(old[i]);
+		f->n = nb;
+		free(old);
+	}
+	f->mode = hdr_ints(h, T_FILEMODES, &nm);
+	f->flags = hdr_ints(h, T_FILEFLAGS, &nf);
+	if (f->n && (nm != f->n || nf != f->n)) {
+		rp_err("file list: FILEMODES/FILEFLAGS do not match the %u files", f->n);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(base);
+	free(dirs);
+	free(di);
+	if (rc < 0)
+		files_free(f);
+	return rc;
+}
+
+static void files_xml(struct buf *b, const struct files *f, int primary_only)
+{
+	for (uint32_t i = 0; i < f->n; i++) {
+		if (primary_only && !is_primary(f->path[i]))
+			continue;
+		const char *type = S_ISDIR((mode_t)f->mode[i]) ? "dir" : (f->flags[i] & FILE_GHOST) ? "ghost" : NULL;
+		buf_adds(b, primary_only ? "    <file" : "  <file");
+		if (type)
+			buf_addf(b, " type=\"%s\"", type);
+		buf_addc(b, '>');
+		repo_xml_escape(b, f->path[i]);
+		buf_adds(b, "</file>\n");
+	}
+}
+
+static int has_file(const struct files *f, const char *p)
+{
+	for (uint32_t i = 0; i < f->n; i++)
+		if (!strcmp(f->path[i], p))
+			return 1;
+	return 0;
+}
+
+/* One dependency list (rpm:provides, rpm:requires, ...), with
+ * createrepo_c's filters on requires: rpmlib(), the package's own primary
+ * files, what it provides itself, and exact duplicates. */
+static int deps_xml(struct buf *b, const struct hdr *h, const char *el, uint32_t tn, uint32_t tf, uint32_t tv,
+		    int requires, const struct files *f)
+{
+	uint32_t nn = 0, nf = 0, nv = 0, np = 0;
+	const char **name = hdr_strs(h, tn, &nn);
+	uint64_t *flags = hdr_ints(h, tf, &nf);
+	const char **ver = hdr_strs(h, tv, &nv);
+	const char **prov = requires ? hdr_strs(h, T_PROVIDENAME, &np) : NULL;
+	int rc = 0, opened = 0;
+	if (!name || !nn)
+		goto out;
+	if (nf != nn || nv != nn) {
+		rc = rp_err("%s: names, flags and versions disagree", el);
+		goto out;
+	}
+	for (uint32_t i = 0; i < nn; i++) {
+		const char *fl = flag_str(flags[i]);
+		int pre = requires && (flags[i] & (SENSE_PREREQ | SENSE_SCRIPT_PRE | SENSE_SCRIPT_POST));
+		if (!*name[i])
+			continue;
+		if (requires) {
+			if (!strncmp(name[i], "rpmlib(", 7))
+				continue;
+			if (is_primary(name[i]) && has_file(f, name[i]))
+				continue;
+			int provided = 0;
+			for (uint32_t k = 0; k < np && !provided; k++)
+				provided = !strcmp(prov[k], name[i]);
+			if (provided)
+				continue;
+			int dup = 0;
+			for (uint32_t k = 0; k < i && !dup; k++) {
+				const char *fk = flag_str(flags[k]);
+				int prek = (flags[k] & (SENSE_PREREQ | SENSE_SCRIPT_PRE | SENSE_SCRIPT_POST)) != 0;
+				dup = !strcmp(name[k], name[i]) && !strcmp(ver[k], ver[i]) && prek == pre &&
+				      ((!fk && !fl) || (fk && fl && !strcmp(fk, fl)));
+			}
+			if (dup)
+				continue;
+		}
+		if (!opened) {
+			buf_addf(b, "    <%s>\n", el);
+			opened = 1;
+		}
+		buf_adds(b, "      <rpm:entry");
+		attr(b, "name", name[i]);
+		if (fl) {
+			buf_addf(b, " flags=\"%s\"", fl);
+			evr_attrs(b, ver[i]);
+		}
+		if (pre)
+			buf_adds(b, " pre=\"1\"");
+		buf_adds(b, "/>\n");
+	}
+	if (opened)
+		buf_addf(b, "    </%s>\n", el);
+out:
+	free(name);
+	free(flags);
+	free(ver);
+	free(prov);
+	return rc;
+}
+
+static int check_token(const char *what, const char *v)
+{
+	if (!v || !*v)
+		return rp_err("rpm header has no %s", what);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '/' || *p == '"' || *p == '<' || *p == '&' || *p == 0x7f)
+			return rp_err("rpm header: bad %s '%s'", what, v);
+	return 0;
+}
+
+int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_entry *e)
+{
+	struct hdr sig = { 0 }, h = { 0 };
+	struct files f = { 0 };
+	int rc = -1;
+	off_t pos = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rp_errno("%s", path);
+	unsigned char lead[LEAD_SIZE];
+	if (read_exact(fd, lead, LEAD_SIZE, &pos) < 0 || hdr_read(fd, &sig, &pos, "signature") < 0)
+		goto out;
+	/* the signature header is padded to 8 bytes */
+	if (pos % 8) {
+		unsigned char pad[8];
+		if (read_exact(fd, pad, (size_t)(8 - pos % 8), &pos) < 0)
+			goto out;
+	}
+	off_t hstart = pos;
+	if (hdr_read(fd, &h, &pos, "main") < 0)
+		goto out;
+	off_t hend = pos;
+
+	const char *name = hdr_str(&h, T_NAME), *ver = hdr_str(&h, T_VERSION), *rel = hdr_str(&h, T_RELEASE);
+	uint64_t src = 0;
+	int is_src = hdr_int(&h, T_SOURCEPACKAGE, &src) && src;
+	const char *arch = is_src ? "src" : hdr_str(&h, T_ARCH);
+	if (check_token("name", name) < 0 || check_token("version", ver) < 0 || check_token("release", rel) < 0 ||
+	    check_token("arch", arch) < 0)
+		goto out;
+	uint64_t epoch = 0;
+	int has_epoch = hdr_int(&h, T_EPOCH, &epoch);
+	char ebuf[32];
+	snprintf(ebuf, sizeof ebuf, "%llu", (unsigned long long)epoch);
+	if (files_read(&h, &f) < 0)
+		goto out;
+
+	e->format = RF_RPM;
+	e->name = xstrdup(name);
+	struct buf b = BUF_INIT;
+	if (has_epoch)
+		buf_addf(&b, "%s:", ebuf);
+	buf_addf(&b, "%s-%s", ver, rel);
+	e->version = buf_detach(&b);
+	e->arch = xstrdup(arch);
+	buf_addf(&b, "pool/%s-%s-%s.%s.rpm", name, ver, rel, arch);
+	e->file = buf_detach(&b);
+	e->size = d->size;
+	memcpy(e->sha256, d->sha256, sizeof e->sha256);
+
+	uint64_t btime = 0, isize = 0, asize = 0;
+	hdr_int(&h, T_BUILDTIME, &btime);
+	if (!hdr_int(&h, T_LONGSIZE, &isize))
+		hdr_int(&h, T_SIZE, &isize);
+	if (!hdr_int(&sig, S_LONGARCHIVESIZE, &asize) && !hdr_int(&sig, S_PAYLOADSIZE, &asize))
+		hdr_int(&h, T_ARCHIVESIZE, &asize);
+
+	/* primary */
+	struct buf *p = &e->frag[FR_PRIMARY];
+	buf_adds(p, "<package type=\"rpm\">\n");
+	text_el(p, "  ", "name", name);
+	text_el(p, "  ", "arch", arch);
+	buf_adds(p, "  <version");
+	attr(p, "epoch", ebuf);
+	attr(p, "ver", ver);
+	attr(p, "rel", rel);
+	buf_adds(p, "/>\n");
+	buf_addf(p, "  <checksum type=\"sha256\" pkgid=\"YES\">%s</checksum>\n", d->sha256);
+	text_el(p, "  ", "summary", hdr_str(&h, T_SUMMARY));
+	text_el(p, "  ", "description", hdr_str(&h, T_DESCRIPTION));
+	text_el(p, "  ", "packager", hdr_str(&h, T_PACKAGER));
+	text_el(p, "  ", "url", hdr_str(&h, T_URL));
+	buf_addf(p, "  <time file=\"%lld\" build=\"%llu\"/>\n", (long long)d->mtime, (unsigned long long)btime);
+	buf_addf(p, "  <size package=\"%llu\" installed=\"%llu\" archive=\"%llu\"/>\n",
+		 (unsigned long long)d->size, (unsigned long long)isize, (unsigned long long)asize);
+	buf_adds(p, "  <location");
+	attr(p, "href", e->file);
+	buf_adds(p, "/>\n  <format>\n");
+	text_el(p, "    ", "rpm:license", hdr_str(&h, T_LICENSE));
+	text_el(p, "    ", "rpm:vendor", hdr_str(&h, T_VENDOR));
+	text_el(p, "    ", "rpm:group", hdr_str(&h, T_GROUP));
+	text_el(p, "    ", "rpm:buildhost", hdr_str(&h, T_BUILDHOST));
+	text_el(p, "    ", "rpm:sourcerpm", hdr_str(&h, T_SOURCERPM));
+	buf_addf(p, "    <rpm:header-range start=\"%lld\" end=\"%lld\"/>\n", (long long)hstart, (long long)hend);
+	if (deps_xml(p, &h, "rpm:provides", T_PROVIDENAME, T_PROVIDEFLAGS, T_PROVIDEVERSION, 0, &f) < 0 ||
+	    deps_xml(p, &h, "rpm:requires", T_REQUIRENAME, T_REQUIREFLAGS, T_REQUIREVERSION, 1, &f) < 0 ||
+	    deps_xml(p, &h, "rpm:conflicts", T_CONFLICTNAME, T_CONFLICTFLAGS, T_CONFLICTVERSION, 0, &f) < 0 ||
+	    deps_xml(p, &h, "rpm:obsoletes", T_OBSOLETENAME, T_OBSOLETEFLAGS, T_OBSOLETEVERSION, 0, &f) < 0)
+		goto out;
+	files_xml(p, &f, 1);
+	buf_adds(p, "  </format>\n</package>\n");
+
+	/* filelists and other share the package line and the version line */
+	struct buf head = BUF_INIT;
+	buf_addf(&head, "<package pkgid=\"%s\"", d->sha256);
+	attr(&head, "name", name);
+	attr(&head, "arch", arch);
+	buf_adds(&head, ">\n  <version");
+	attr(&head, "epoch", ebuf);
+	attr(&head, "ver", ver);
+	attr(&head, "rel", rel);
+	buf_adds(&head, "/>\n");
+
+	buf_add(&e->frag[FR_FILELISTS], head.p, head.len);
+	files_xml(&e->frag[FR_FILELISTS], &f, 0);
+	buf_adds(&e->frag[FR_FILELISTS], "</package>\n");
+
+	/* changelog: the newest CHANGELOG_LIMIT entries, oldest first; equal
+	 * times are made distinct by bumping the older ones (as createrepo_c) */
+	struct buf *o = &e->frag[FR_OTHER];
+	buf_add(o, head.p, head.len);
+	buf_free(&head);
+	uint32_t nt = 0, nn = 0, nx = 0;
+	uint64_t *ct = hdr_ints(&h, T_CHANGELOGTIME, &nt);
+	const char **cn = hdr_strs(&h, T_CHANGELOGNAME, &nn);
+	const char **cx = hdr_strs(&h, T_CHANGELOGTEXT, &nx);
+	if (ct && cn && cx) {
+		uint32_t n = nt < nn ? nt : nn;
+		n = n < nx ? n : nx;
+		if (n > CHANGELOG_LIMIT)
+			n = CHANGELOG_LIMIT;
+		uint64_t *date = xmalloc((n ? n : 1) * sizeof *date);
+		for (uint32_t i = 0; i < n; i++)
+			date[i] = ct[i];
+		for (uint32_t i = 1; i < n; i++)
+			for (uint32_t k = i; k > 0 && date[k - 1] <= date[k] && ct[k - 1] == ct[k]; k--)
+				date[k - 1] = date[k] + 1;
+		for (uint32_t i = n; i > 0; i--) {
+			char *author = xstrdup(cn[i - 1]);
+			size_t al = strlen(author);
+			while (al > 1 && author[al - 1] == ' ')
+				author[--al] = 0;
+			buf_adds(o, "  <changelog");
+			attr(o, "author", author);
+			buf_addf(o, " date=\"%llu\">", (unsigned long long)date[i - 1]);
+			repo_xml_escape(o, cx[i - 1]);
+			buf_adds(o, "</changelog>\n");
+			free(author);
+		}
+		free(date);
+	}
+	free(ct);
+	free(cn);
+	free(cx);
+	buf_adds(o, "</package>\n");
+	rc = 0;
+out:
+	if (rc < 0)
+		rp_err_context("not a valid .rpm");
+	close(fd);
+	hdr_free(&sig);
+	hdr_free(&h);
+	files_free(&f);
+	return rc;
+}
+
+/* ---- repodata/ ------------------------------------------------------------- */
+
+struct mdfile {
+	const char *type;       /* primary, filelists, other */
+	struct buf xml, gz;
+	char sum[65], open_sum[65];
+	char name[128];         /* <sum>-<type>.xml.gz */
+};
+
+static void sha256_hex(const void *p, size_t n, char *hex)
+{
+	struct hasher h;
+	unsigned char md[32];
+	hasher_init(&h, H_SHA256);
+	hasher_update(&h, p, n);
+	hex_encode(md, hasher_final(&h, md), hex);
+	hasher_release(&h);
+}
+
+/* The hrefs of the repodata files repomd.xml names now (the generation a
+ * client may be fetching while we write the next one). */
+static void current_hrefs(const char *dir, struct buf *out)
+{
+	struct buf path = BUF_INIT;
+	buf_addf(&path, "%s/repodata/repomd.xml", dir);
+	FILE *f = fopen(path.p, "r");
+	buf_free(&path);
+	if (!f)
+		return;
+	char line[4096];
+	while (fgets(line, sizeof line, f)) {
+		char *h = strstr(line, "href=\"repodata/");
+		if (!h)
+			continue;
+		h += strlen("href=\"repodata/");
+		char *q = strchr(h, '"');
+		if (q) {
+			buf_add(out, h, (size_t)(q - h));
+			buf_addc(out, '\n');
+		}
+	}
+	fclose(f);
+}
+
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *l = list; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		if (len == n && !memcmp(l, name, n))
+			return 1;
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return 0;
+}
+
+int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg)
+{
+	struct mdfile md[3] = { { .type = "primary" }, { .type = "filelists" }, { .type = "other" } };
+	struct buf rdir = BUF_INIT, repomd = BUF_INIT, asc = BUF_INIT, keep = BUF_INIT, path = BUF_INIT;
+	static const char *const open_tag[3] = {
+		"<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
+		"xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"%zu\">\n",
+		"<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"%zu\">\n",
+		"<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"%zu\">\n",
+	};
+	/* createrepo_c ends the documents without a newline */
+	static const char *const close_tag[3] = { "</metadata>", "</filelists>", "</otherdata>" };
+	int rc = -1;
+	size_t n = 0;
+	for (size_t i = 0; i < es->n; i++)
+		n += es->v[i].format == RF_RPM;
+	buf_addf(&rdir, "%s/repodata", dir);
+	time_t now = repo_now();
+
+	for (int k = 0; k < 3; k++) {
+		struct buf *x = &md[k].xml;
+		buf_adds(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+		buf_addf(x, open_tag[k], n);
+		for (size_t i = 0; i < es->n; i++)
+			if (es->v[i].format == RF_RPM)
+				buf_add(x, buf_str(&es->v[i].frag[k]), es->v[i].frag[k].len);
+		buf_adds(x, close_tag[k]);
+		if (repo_gzip(x->p, x->len, &md[k].gz) < 0)
+			goto out;
+		sha256_hex(x->p, x->len, md[k].open_sum);
+		sha256_hex(md[k].gz.p, md[k].gz.len, md[k].sum);
+		char name[sizeof md[k].name];  /* not straight into md[k]: gcc's -Wrestrict */
+		snprintf(name, sizeof name, "%s-%s.xml.gz", md[k].sum, md[k].type);
+		memcpy(md[k].name, name, sizeof name);
+	}
+
+	buf_adds(&repomd, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		 "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" "
+		 "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n");
+	buf_addf(&repomd, "  <revision>%lld</revision>\n", (long long)now);
+	for (int k = 0; k < 3; k++) {
+		buf_addf(&repomd, "  <data type=\"%s\">\n", md[k].type);
+		buf_addf(&repomd, "    <checksum type=\"sha256\">%s</checksum>\n", md[k].sum);
+		buf_addf(&repomd, "    <open-checksum type=\"sha256\">%s</open-checksum>\n", md[k].open_sum);
+		buf_addf(&repomd, "    <location href=\"repodata/%s\"/>\n", md[k].name);
+		buf_addf(&repomd, "    <timestamp>%lld</timestamp>\n", (long long)now);
+		buf_addf(&repomd, "    <size>%zu</size>\n", md[k].gz.len);
+		buf_addf(&repomd, "    <open-size>%zu</open-size>\n", md[k].xml.len);
+		buf_adds(&repomd, "  </data>\n");
+	}
+	buf_adds(&repomd, "</repomd>\n");
+	if (sg->key && repo_gpg_sign(sg->key, &repomd, 0, &asc) < 0)
+		goto out;
+
+	/* the checksum-named files first (new names: nothing a reader uses
+	 * changes), then repomd.xml, then its signature */
+	current_hrefs(dir, &keep);
+	for (int k = 0; k < 3; k++)
+		if (repo_write_file(rdir.p, md[k].name, md[k].gz.p, md[k].gz.len) < 0)
+			goto out;
+	if (repo_write_file(rdir.p, "repomd.xml", repomd.p, repomd.len) < 0)
+		goto out;
+	buf_reset(&path);
+	buf_addf(&path, "%s/repomd.xml.asc", rdir.p);
+	if (sg->key ? repo_write_file(rdir.p, "repomd.xml.asc", asc.p, asc.len) < 0
+		    : (unlink(path.p) < 0 && errno != ENOENT && rp_errno("%s", path.p) < 0))
+		goto out;
+
+	/* drop metadata older than the previous generation (which a client
+	 * that read the old repomd.xml a moment ago may still fetch) */
+	for (int k = 0; k < 3; k++) {
+		buf_addf(&keep, "%s\n", md[k].name);
+	}
+	DIR *d = opendir(rdir.p);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			const char *nm = de->d_name;
+			size_t l = strlen(nm);
+			int ours = l > 65 && nm[64] == '-' &&
+				   (strstr(nm, "-primary.xml") || strstr(nm, "-filelists.xml") || strstr(nm, "-other.xml"));
+			if (!ours || listed(keep.p, nm))
+				continue;
+			buf_reset(&path);
+			buf_addf(&path, "%s/%s", rdir.p, nm);
+			unlink(path.p);
+		}
+		closedir(d);
+	}
+	rc = 0;
+out:
+	for (int k = 0; k < 3; k++) {
+		buf_free(&md[k].xml);
+		buf_free(&md[k].gz);
+	}
+	buf_free(&rdir);
+	buf_free(&repomd);
+	buf_free(&asc);
+	buf_free(&keep);
+	buf_free(&path);
+	return rc;
+}
