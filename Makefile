@@ -1,5 +1,5 @@
 # relpkg — plain Makefile, explicit object list, pkg-config for libraries.
-# Targets: all (default), check, asan, demo, bench, install, uninstall, clean.
+# Targets: all (default), check, asan, demo, bench, install, uninstall, dist, clean.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -7,7 +7,7 @@ MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 CC      ?= cc
-PKGS    := libarchive libsolv libsolvext zlib libcrypto libzstd liblzma
+PKGS    := libarchive libsolv libsolvext rpm zlib libcrypto libzstd liblzma
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
            $(shell pkg-config --cflags $(PKGS))
@@ -15,15 +15,17 @@ override LDLIBS += $(shell pkg-config --libs $(PKGS)) -pthread
 
 B := build
 
-OBJS := main.o cmd_build.o cmd_status.o exec.o buildopts.o ingest.o recognise.o \
+OBJS := main.o cmd_build.o cmd_status.o cmd_rollback.o cmd_pin.o cmd_history.o rollback.o pin.o journal.o exec.o buildopts.o ingest.o recognise.o \
         manifest.o version.o hooks.o hooks_gen.o sysfiles.o zsink.o \
         digest.o payload.o deb_write.o rpm_write.o rpm_header.o deps.o \
-        atomic.o error.o buf.o elfarch.o
+        atomic.o error.o buf.o elfarch.o \
+        cmd_repo.o repo.o repo_apt.o repo_rpm.o \
+        cmd_vercmp.o solve.o cmd_inspect.o cmd_verify.o pkginfo.o deb_pkg.o rpm_pkg.o rpm_read.o
 OBJ := $(addprefix $(B)/,$(OBJS))
 
 HOOKS := $(sort $(wildcard hooks/*.sh hooks/deb/* hooks/rpm/*))
 
-all: $(B)/relpkg $(B)/mapver $(B)/solvread
+all: $(B)/relpkg $(B)/mapver $(B)/solvread $(B)/rollbackt
 
 $(B)/relpkg: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
@@ -31,6 +33,13 @@ $(B)/relpkg: $(OBJ)
 # A small test tool: the version mapping of src/version.c, nothing else.
 $(B)/mapver: $(B)/mapver.o $(B)/version.o $(B)/error.o $(B)/buf.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Runs the rollback policy on text cases (tests/rollback/).
+$(B)/rollbackt: $(B)/rollbackt.o $(B)/rollback.o $(B)/solve.o $(B)/error.o $(B)/buf.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/rollbackt.o: tests/rollbackt.c src/*.h | $(B)
+	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
 # Reads a package back with libsolv (tests).
 $(B)/solvread: tests/solvread.c | $(B)
@@ -58,8 +67,10 @@ check: all
 asan:
 	$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" all
+	# a sanitizer report must not look like relpkg's own exit status 1
+	ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:halt_on_error=1:print_stacktrace=1 \
 	RELPKG=$(CURDIR)/build/asan/relpkg MAPVER=$(CURDIR)/build/asan/mapver \
-	    SOLVREAD=$(CURDIR)/build/asan/solvread sh tests/run
+	    SOLVREAD=$(CURDIR)/build/asan/solvread ROLLBACKT=$(CURDIR)/build/asan/rollbackt sh tests/run
 
 demo: all
 	sh examples/make-sample.sh $(B)/sample
@@ -71,15 +82,55 @@ demo: all
 bench: all
 	sh bench/run.sh
 
-install: all
+# Everything in man/ (section from the suffix) and the bash completion.
+# uninstall removes exactly these files (directories are left alone).
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MAN1    := $(sort $(wildcard man/*.1))
+MAN5    := $(sort $(wildcard man/*.5))
+INSTALLED := $(BINDIR)/relpkg $(COMPDIR)/relpkg \
+             $(patsubst man/%,$(MANDIR)/man1/%,$(MAN1)) \
+             $(patsubst man/%,$(MANDIR)/man5/%,$(MAN5))
+
+install: $(B)/relpkg
 	install -D -m 0755 $(B)/relpkg $(DESTDIR)$(BINDIR)/relpkg
-	install -D -m 0644 man/relpkg.1 $(DESTDIR)$(MANDIR)/man1/relpkg.1
-	install -D -m 0644 man/relpkg-meta.5 $(DESTDIR)$(MANDIR)/man5/relpkg-meta.5
+	install -D -m 0644 completion/relpkg.bash $(DESTDIR)$(COMPDIR)/relpkg
+	for m in $(MAN1); do \
+	    install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/$${m#man/} || exit 1; done
+	for m in $(MAN5); do \
+	    install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/$${m#man/} || exit 1; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/relpkg $(DESTDIR)$(MANDIR)/man1/relpkg.1 $(DESTDIR)$(MANDIR)/man5/relpkg-meta.5
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# The source tarball (rpm/relpkg.spec's Source0): in a git work tree, the
+# files git knows (tracked and not deleted, or new and not ignored); in a
+# plain tree, every file minus build/, dist/ and .git. Reproducible: sorted,
+# owner 0, every mtime SOURCE_DATE_EPOCH (default: the last commit, else 0).
+VERSION := $(shell sed -n 's/^\#define RELPKG_VERSION "\(.*\)"/\1/p' src/main.c)
+DISTDIR ?= dist
+DISTNAME := relpkg-$(VERSION)
+
+dist:
+	@mkdir -p $(DISTDIR)
+	@set -e; l=$$(mktemp); epoch=0; \
+	if [ -e .git ] && git rev-parse --git-dir >/dev/null 2>&1; then \
+	    git ls-files --cached --others --exclude-standard | LC_ALL=C sort -u >$$l.all; \
+	    git ls-files --deleted | LC_ALL=C sort -u >$$l.del; \
+	    LC_ALL=C comm -23 $$l.all $$l.del >$$l; \
+	    epoch=$$(git log -1 --format=%ct 2>/dev/null || echo 0); \
+	else \
+	    find . \( -path ./build -o -path ./dist -o -path ./.git \) -prune -o \
+	        ! -type d -printf '%P\n' | LC_ALL=C sort >$$l; \
+	fi; \
+	rm -f $(DISTDIR)/$(DISTNAME).tar $(DISTDIR)/$(DISTNAME).tar.gz; \
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mode=u+w,go-w,a+rX \
+	    --mtime=@$${SOURCE_DATE_EPOCH:-$${epoch:-0}} --transform 's,^,$(DISTNAME)/,S' \
+	    --no-recursion --verbatim-files-from -T $$l -cf $(DISTDIR)/$(DISTNAME).tar; \
+	rm -f $$l $$l.all $$l.del; \
+	gzip -n -9 $(DISTDIR)/$(DISTNAME).tar
+	@echo $(DISTDIR)/$(DISTNAME).tar.gz
 
 clean:
 	rm -rf build dist
 
-.PHONY: all check asan demo bench install uninstall clean
+.PHONY: all check asan demo bench install uninstall dist clean

@@ -164,15 +164,15 @@ int cmd_status(int argc, char **argv)
 	buf_free(&p);
 
 	/* does the database agree with what runs? */
-	char warning[1024] = "";
+	struct buf warning = BUF_INIT;
 	if (!st.installed[0] && st.running[0])
-		snprintf(warning, sizeof warning, "%s is not installed according to the package database, "
+		buf_addf(&warning, "%s is not installed according to the package database, "
 			 "but its scripts left %s running", name, st.running);
 	else if (st.installed[0] && st.running_pkgver[0] && strcmp(st.installed, st.running_pkgver))
-		snprintf(warning, sizeof warning, "the package database says %s %s is installed (%s), "
+		buf_addf(&warning, "the package database says %s %s is installed (%s), "
 			 "but %s runs: %s", name, st.installed, st.dbstate, st.running, st.message);
 	else if (st.installed[0] && strcmp(st.dbstate, "installed"))
-		snprintf(warning, sizeof warning, "the package database says %s is %s", name, st.dbstate);
+		buf_addf(&warning, "the package database says %s is %s", name, st.dbstate);
 
 	if (json) {
 		struct buf b = BUF_INIT;
@@ -187,7 +187,7 @@ int cmd_status(int argc, char **argv)
 		json_str(&b, "last_result", st.result, 0);
 		json_str(&b, "last_message", st.message, 0);
 		json_str(&b, "last_time", st.time, 0);
-		json_str(&b, "warning", warning, 1);
+		json_str(&b, "warning", buf_str(&warning), 1);
 		buf_adds(&b, "}\n");
 		fputs(b.p, stdout);
 		buf_free(&b);
@@ -200,8 +200,9 @@ int cmd_status(int argc, char **argv)
 		printf("active: %s\n", st.active < 0 ? "unknown (no systemd)" : st.active ? "yes" : "no");
 		if (st.result[0])
 			printf("last: %s %s: %s\n", st.time, st.result, st.message);
-		if (warning[0])
-			printf("warning: %s\n", warning);
+		if (warning.len)
+			printf("warning: %s\n", warning.p);
 	}
+	buf_free(&warning);
 	return 0;
 }

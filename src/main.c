@@ -12,6 +12,13 @@
 
 int cmd_build(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_repo(int argc, char **argv);
+int cmd_vercmp(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_pin(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 struct command {
 	const char *name;
@@ -21,6 +28,13 @@ struct command {
 
 static const struct command commands[] = {
 	{ "build", cmd_build, "TARBALL [options]   .deb and .rpm into --out (default ./dist)" },
+	{ "inspect", cmd_inspect, "PKG [--json]        metadata, scripts, file list of any .deb/.rpm" },
+	{ "verify", cmd_verify, "PKG...              structure and digests of a .deb/.rpm" },
+	{ "vercmp", cmd_vercmp, "[--deb|--rpm] A B   -1/0/1 with the package manager's own rules" },
+	{ "repo", cmd_repo, "add|list|prune DIR  a release store that apt and dnf install from" },
+	{ "rollback", cmd_rollback, "NAME [--to VER]     go back through apt/dnf/dpkg/rpm (default: previous)" },
+	{ "pin", cmd_pin, "NAME VER            hold a version (apt preferences / dnf versionlock)" },
+	{ "history", cmd_history, "NAME [--json]       the deploy journal written by the scripts" },
 	{ "status", cmd_status, "NAME [--json]       installed, running, previous version; active" },
 	{ NULL, NULL, NULL },
 };

@@ -27,6 +27,26 @@ for fl in $flags; do
 done
 [ "$n" -ge 20 ] && pass "build --help lists $n flags" || fail "build --help lists flags" "only $n"
 
+# every other command: each flag of `relpkg CMD --help` is in relpkg-CMD.1
+for cmd in $("$RELPKG" --help | sed -n 's/^  relpkg \([a-z]*\) .*/\1/p' | grep -v '^build$'); do
+	page=$TOP/man/relpkg-$cmd.1
+	if [ ! -f "$page" ]; then
+		fail "man page for relpkg $cmd" "no $page"
+		continue
+	fi
+	pass "man page for relpkg $cmd"
+	for fl in $("$RELPKG" "$cmd" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+		esc=$(printf '%s' "$fl" | sed 's/-/\\\\-/g')
+		if grep -qE -- "$esc|$fl" "$page"; then
+			pass "relpkg-$cmd.1 documents $fl"
+		else
+			fail "relpkg-$cmd.1 documents $fl" "not found in $page"
+		fi
+	done
+	grep -q "relpkg $cmd" "$TOP/README.md" && pass "README mentions relpkg $cmd" ||
+		fail "README mentions relpkg $cmd"
+done
+
 # the rendered scripts of a real build are shellcheck-clean too
 export SOURCE_DATE_EPOCH=1700000000
 tarball=$(fixture sample) || skip_file "no sample tarball"
