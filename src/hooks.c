@@ -89,9 +89,27 @@ static int render_into(struct buf *out, const char *name, const char *text,
 		}
 		if (len == 3 && !memcmp(at + 1, "LIB", 3)) {
 			const char *lib = template_text("lib.sh");
-			if (!lib || render_into(out, "lib.sh", lib, pm, fmt) < 0) {
+			if (!lib) {
 				buf_free(&tmp);
-				return lib ? -1 : rp_err("hooks: lib.sh is not embedded");
+				return rp_err("hooks: lib.sh is not embedded");
+			}
+			/* the library's comments are for its readers in hooks/;
+			 * every script carries it, so leave them out (shellcheck
+			 * directives stay: the rendered scripts are checked too) */
+			struct buf lean = BUF_INIT;
+			for (const char *l = lib; *l;) {
+				const char *e = strchr(l, '\n');
+				size_t n = e ? (size_t)(e - l + 1) : strlen(l);
+				const char *t = l + strspn(l, " \t");
+				if (*t != '#' || !strncmp(t, "# shellcheck", 12))
+					buf_add(&lean, l, n);
+				l += n;
+			}
+			int r = render_into(out, "lib.sh", lean.p ? lean.p : "", pm, fmt);
+			buf_free(&lean);
+			if (r < 0) {
+				buf_free(&tmp);
+				return -1;
 			}
 		} else {
 			const char *v = token_value(at + 1, len, pm, fmt, &tmp);
