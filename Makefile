@@ -7,7 +7,7 @@ MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 CC      ?= cc
-PKGS    := libarchive libsolv libsolvext rpm zlib libcrypto libzstd liblzma
+PKGS    := libarchive libsolv libsolvext rpm zlib libdeflate libcrypto libzstd liblzma
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
            $(shell pkg-config --cflags $(PKGS))
@@ -81,6 +81,7 @@ demo: all
 # Build speed and memory against dpkg-deb + rpmbuild and gzip -6 (not part of check).
 bench: all
 	sh bench/run.sh
+	sh bench/downtime.sh
 
 # Everything in man/ (section from the suffix) and the bash completion.
 # uninstall removes exactly these files (directories are left alone).

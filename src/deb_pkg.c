@@ -10,7 +10,7 @@
  *
  * so that after the tar's end marker the rest of the decompressed stream
  * can be read to its end too (it must be zeros): "readable to the end",
- * with gzip's CRC-32 checked here (libarchive does not; xz and zstd check
+ * with gzip's CRC-32 checked by zlib here (libarchive does not; xz and zstd check
  * their own).  In verify mode md5sums then covers every regular file. */
 #include "buf.h"
 #include "digest.h"
@@ -61,16 +61,16 @@ static int filter_of(const char *suffix)
 	return -1;
 }
 
-/* A tar member being read: ar -> raw (decompressing) -> tar.  libarchive
- * does not check gzip's CRC-32, so the chain does: the last 8 compressed
- * bytes are the gzip trailer (CRC-32, size mod 2^32) of the (single-member)
- * stream, checked against what came out of the decompressor. */
+/* A tar member being read: ar -> raw (decompressing) -> tar. */
 struct tarchain {
 	struct archive *ar, *raw, *tar;
-	unsigned char tail[8];  /* the last compressed bytes seen */
-	size_t ntail;
-	uLong crc;
 	uint64_t out;           /* decompressed bytes */
+	/* gzip members are inflated here with zlib, which checks every
+	 * member's CRC-32 and size (libarchive checks neither); a stream may
+	 * hold several members (relpkg writes one per MiB) */
+	int gz, zstarted, zdone, zeof;
+	z_stream z;
+	char zerr[256];
 	char cblk[1 << 16], dblk[1 << 16];
 };
 
@@ -80,22 +80,66 @@ static la_ssize_t from_ar(struct archive *a, void *ctx, const void **p)
 	la_ssize_t n = archive_read_data(c->ar, c->cblk, sizeof c->cblk);
 	if (n < 0)
 		archive_set_error(a, EIO, "%s", archive_error_string(c->ar));
-	for (la_ssize_t i = n > 8 ? n - 8 : 0; i < n; i++) {
-		if (c->ntail == 8)
-			memmove(c->tail, c->tail + 1, 7), c->ntail = 7;
-		c->tail[c->ntail++] = (unsigned char)c->cblk[i];
-	}
 	*p = c->cblk;
 	return n;
 }
 
+/* Inflates the next bytes of a gzip member stream into dblk. */
+static la_ssize_t gz_data(struct tarchain *c)
+{
+	if (c->zdone)
+		return 0;
+	c->z.next_out = (Bytef *)c->dblk;
+	c->z.avail_out = sizeof c->dblk;
+	while (c->z.avail_out == sizeof c->dblk) {
+		if (c->z.avail_in == 0) {
+			la_ssize_t r = c->zeof ? 0 : archive_read_data(c->ar, c->cblk, sizeof c->cblk);
+			if (r < 0) {
+				snprintf(c->zerr, sizeof c->zerr, "%s", archive_error_string(c->ar));
+				return -1;
+			}
+			if (r == 0) {
+				c->zeof = 1;
+				if (c->zstarted) {
+					snprintf(c->zerr, sizeof c->zerr, "gzip data is truncated");
+					return -1;
+				}
+				c->zdone = 1;
+				break;
+			}
+			c->z.next_in = (Bytef *)c->cblk;
+			c->z.avail_in = (uInt)r;
+		}
+		if (!c->zstarted) {
+			if (c->z.next_in[0] != 0x1f) {  /* no further member */
+				c->zdone = 1;
+				break;
+			}
+			inflateReset(&c->z);
+			c->zstarted = 1;
+		}
+		int rc = inflate(&c->z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END) {
+			c->zstarted = 0;
+		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			snprintf(c->zerr, sizeof c->zerr, "gzip data is corrupt (%s)",
+				 c->z.msg ? c->z.msg : "inflate failed");
+			return -1;
+		}
+	}
+	return (la_ssize_t)(sizeof c->dblk - c->z.avail_out);
+}
+
+static const char *raw_error(struct tarchain *c)
+{
+	return c->gz ? c->zerr : archive_error_string(c->raw);
+}
+
 static la_ssize_t raw_data(struct tarchain *c)
 {
-	la_ssize_t n = archive_read_data(c->raw, c->dblk, sizeof c->dblk);
-	if (n > 0) {
-		c->crc = crc32(c->crc, (const Bytef *)c->dblk, (uInt)n);
+	la_ssize_t n = c->gz ? gz_data(c) : archive_read_data(c->raw, c->dblk, sizeof c->dblk);
+	if (n > 0)
 		c->out += (uint64_t)n;
-	}
 	return n;
 }
 
@@ -104,7 +148,7 @@ static la_ssize_t from_raw(struct archive *a, void *ctx, const void **p)
 	struct tarchain *c = ctx;
 	la_ssize_t n = raw_data(c);
 	if (n < 0)
-		archive_set_error(a, EIO, "%s", archive_error_string(c->raw));
+		archive_set_error(a, EIO, "%s", raw_error(c));
 	*p = c->dblk;
 	return n;
 }
@@ -115,6 +159,8 @@ static void chain_close(struct tarchain *c)
 		archive_read_free(c->tar);
 	if (c->raw)
 		archive_read_free(c->raw);
+	if (c->gz)
+		inflateEnd(&c->z);
 	free(c);
 }
 
@@ -124,19 +170,34 @@ static struct tarchain *chain_open(struct archive *ar, const char *name, const c
 	struct tarchain *c = xcalloc(1, sizeof *c);
 	struct archive_entry *ae;
 	c->ar = ar;
-	c->crc = crc32(0, Z_NULL, 0);
-	c->raw = archive_read_new();
-	archive_read_support_filter_all(c->raw);
-	archive_read_support_format_raw(c->raw);
-	if (archive_read_open(c->raw, c, NULL, from_ar, NULL) != ARCHIVE_OK ||
-	    archive_read_next_header(c->raw, &ae) != ARCHIVE_OK) {
-		rp_err("%s: %s", name, archive_error_string(c->raw));
-		goto fail;
-	}
-	if (archive_filter_code(c->raw, 0) != filter_of(suffix)) {
-		rp_err("%s: compressed with %s, not what its name says", name,
-		       archive_filter_name(c->raw, 0));
-		goto fail;
+	if (filter_of(suffix) == ARCHIVE_FILTER_GZIP) {
+		c->gz = 1;
+		if (inflateInit2(&c->z, 15 + 16) != Z_OK) {
+			c->gz = 0;
+			rp_err("%s: zlib: inflateInit2 failed", name);
+			goto fail;
+		}
+		la_ssize_t r = archive_read_data(c->ar, c->cblk, sizeof c->cblk);
+		if (r < 2 || (unsigned char)c->cblk[0] != 0x1f || (unsigned char)c->cblk[1] != 0x8b) {
+			rp_err("%s: not gzip data, though its name says so", name);
+			goto fail;
+		}
+		c->z.next_in = (Bytef *)c->cblk;
+		c->z.avail_in = (uInt)r;
+	} else {
+		c->raw = archive_read_new();
+		archive_read_support_filter_all(c->raw);
+		archive_read_support_format_raw(c->raw);
+		if (archive_read_open(c->raw, c, NULL, from_ar, NULL) != ARCHIVE_OK ||
+		    archive_read_next_header(c->raw, &ae) != ARCHIVE_OK) {
+			rp_err("%s: %s", name, archive_error_string(c->raw));
+			goto fail;
+		}
+		if (archive_filter_code(c->raw, 0) != filter_of(suffix)) {
+			rp_err("%s: compressed with %s, not what its name says", name,
+			       archive_filter_name(c->raw, 0));
+			goto fail;
+		}
 	}
 	c->tar = archive_read_new();
 	archive_read_support_filter_none(c->tar);
@@ -152,11 +213,6 @@ fail:
 	return NULL;
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* After the tar's end marker: the rest of the stream must be zeros, and
  * a gzip stream's trailer must match what was decompressed. */
 static int chain_finish(struct tarchain *c, const char *name)
@@ -164,17 +220,13 @@ static int chain_finish(struct tarchain *c, const char *name)
 	for (;;) {
 		la_ssize_t n = raw_data(c);
 		if (n < 0)
-			return rp_err("%s: %s", name, archive_error_string(c->raw));
+			return rp_err("%s: %s", name, raw_error(c));
 		if (n == 0)
 			break;
 		for (la_ssize_t i = 0; i < n; i++)
 			if (c->dblk[i])
 				return rp_err("%s: data after the end of the tar archive", name);
 	}
-	if (archive_filter_code(c->raw, 0) != ARCHIVE_FILTER_GZIP)
-		return 0;
-	if (c->ntail < 8 || le32(c->tail) != (uint32_t)c->crc || le32(c->tail + 4) != (uint32_t)c->out)
-		return rp_err("%s: gzip CRC mismatch (corrupt compressed data)", name);
 	return 0;
 }
 

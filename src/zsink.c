@@ -5,6 +5,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <libdeflate.h>
 #include <lzma.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -44,7 +45,10 @@ struct zsink {
 	unsigned nfree;
 
 	/* worker side */
-	z_stream gz;
+	struct libdeflate_compressor *ld;   /* gzip: one member per chunk */
+	unsigned char *ldout;
+	size_t ldcap;
+	int members;
 	lzma_stream xz;
 	ZSTD_CCtx *zs;
 	unsigned char *out;
@@ -137,10 +141,16 @@ static int enc_start(struct zsink *z)
 	z->out = xmalloc(ZSINK_OUTBUF);
 	switch (z->comp) {
 	case COMP_GZIP:
-		memset(&z->gz, 0, sizeof z->gz);
-		/* windowBits 15+16: gzip wrapper, mtime 0, no name: reproducible */
-		if (deflateInit2(&z->gz, z->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-			return wfail(z, "zlib: deflateInit2 failed");
+		/* Each chunk (ZSINK_CHUNK bytes) becomes one gzip member, compressed
+		 * by libdeflate (2-3x faster than zlib at the same level).  A
+		 * concatenation of members is a valid gzip file that zlib's
+		 * gzread (dpkg, rpm, apt), libarchive and gzip(1) read whole;
+		 * members carry mtime 0: reproducible. */
+		z->ld = libdeflate_alloc_compressor(z->level);
+		if (!z->ld)
+			return wfail(z, "libdeflate: cannot start the compressor");
+		z->ldcap = libdeflate_gzip_compress_bound(z->ld, ZSINK_CHUNK);
+		z->ldout = xmalloc(z->ldcap);
 		break;
 	case COMP_XZ: {
 		lzma_stream init = LZMA_STREAM_INIT;
@@ -170,19 +180,19 @@ static int enc_run(struct zsink *z, const unsigned char *p, size_t n, int fin)
 	case COMP_NONE:
 		return out_write(z, p, n);
 	case COMP_GZIP: {
-		z->gz.next_in = (unsigned char *)p;
-		z->gz.avail_in = (uInt)n;
-		int rc;
-		do {
-			z->gz.next_out = z->out;
-			z->gz.avail_out = ZSINK_OUTBUF;
-			rc = deflate(&z->gz, fin ? Z_FINISH : Z_NO_FLUSH);
-			if (rc == Z_STREAM_ERROR)
-				return wfail(z, "zlib: deflate failed");
-			if (out_write(z, z->out, ZSINK_OUTBUF - z->gz.avail_out))
-				return -1;
-		} while (z->gz.avail_out == 0 || (fin && rc != Z_STREAM_END));
-		return 0;
+		/* one member per call; an empty stream still gets one member */
+		if (n == 0 && (!fin || z->members))
+			return 0;
+		size_t need = libdeflate_gzip_compress_bound(z->ld, n);
+		if (need > z->ldcap) {
+			z->ldout = xrealloc(z->ldout, need);
+			z->ldcap = need;
+		}
+		size_t k = libdeflate_gzip_compress(z->ld, p, n, z->ldout, z->ldcap);
+		if (k == 0)
+			return wfail(z, "libdeflate: compression failed");
+		z->members++;
+		return out_write(z, z->ldout, k);
 	}
 	case COMP_XZ: {
 		z->xz.next_in = p;
@@ -219,9 +229,12 @@ static int enc_run(struct zsink *z, const unsigned char *p, size_t n, int fin)
 
 static void enc_end(struct zsink *z)
 {
-	if (z->comp == COMP_GZIP)
-		deflateEnd(&z->gz);
-	else if (z->comp == COMP_XZ)
+	if (z->comp == COMP_GZIP) {
+		libdeflate_free_compressor(z->ld);
+		z->ld = NULL;
+		free(z->ldout);
+		z->ldout = NULL;
+	} else if (z->comp == COMP_XZ)
 		lzma_end(&z->xz);
 	else if (z->comp == COMP_ZSTD)
 		ZSTD_freeCCtx(z->zs);
