@@ -20,6 +20,9 @@ static int cmp(void *ctx, const char *a, const char *b)
 	return r;
 }
 
+static int verdict(int rc, int expect_error, const char *expect, const struct rb_candidate *c, size_t t,
+		   const char *why);
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -65,6 +68,17 @@ int main(int argc, char **argv)
 	size_t t;
 	const char *why;
 	int rc = rollback_pick(&in, &t, &why);
+	int result = verdict(rc, expect_error, expect, c, t, why);
+	free((char *)in.installed_evr), free((char *)in.running), free((char *)in.previous);
+	free((char *)in.to), free(expect);
+	for (size_t i = 0; i < in.n; i++)
+		free((char *)c[i].evr), free((char *)c[i].upstream);
+	return result;
+}
+
+static int verdict(int rc, int expect_error, const char *expect, const struct rb_candidate *c, size_t t,
+		   const char *why)
+{
 	if (expect_error) {
 		if (rc == 0) {
 			printf("expected an error containing '%s', got %s (%s)\n", expect, c[t].evr, why);

@@ -145,7 +145,7 @@ run_group() {
 		fail "$P the container boots" "$(cat "$T/boot.log")"
 		return 0
 	fi
-	ct_copy_in "$CT" "$RELPKG" /usr/local/bin/relpkg
+	ct_copy_in "$CT" "${RELPKG_IN_CT:-$TOP/build/relpkg}" /usr/local/bin/relpkg
 	if [ "$FMT" = deb ]; then
 		ct_copy_in "$CT" "$T/../pkgs/deb" /srv/repo
 		echo 'deb [trusted=yes] file:/srv/repo ./' >"$T/lc.list"
