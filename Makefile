@@ -1,5 +1,6 @@
 # relpkg — plain Makefile, explicit object list, pkg-config for libraries.
-# Targets: all (default), check, asan, demo, bench, install, uninstall, dist, clean.
+# Targets: all (default), check, asan, demo, ansible-example, bench, install,
+# uninstall, dist, clean.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -78,6 +79,11 @@ demo: all
 	    --maintainer 'relpkg demo <demo@example.org>'
 	@ls -l dist
 
+# The Ansible fleet example end to end: containers, deploy.yml, rollback.yml
+# (examples/ansible/README.md; also run by make check as tests/t_ansible.sh).
+ansible-example: all
+	sh examples/ansible/run.sh
+
 # Build speed and memory against dpkg-deb + rpmbuild and gzip -6 (not part of check).
 bench: all
 	sh bench/run.sh
@@ -134,4 +140,4 @@ dist:
 clean:
 	rm -rf build dist
 
-.PHONY: all check asan demo bench install uninstall dist clean
+.PHONY: all check asan demo ansible-example bench install uninstall dist clean

@@ -17,14 +17,16 @@
 # that is already there.
 #
 # The root: variant minbase plus systemd as init, apt, rpm, dnf, sqlite3,
-# python3 and a few tools; no apt sources (tests add their own file:// repo);
+# python3, python3-apt and openssh-server (for Ansible, sshd off) and a few
+# tools; no apt sources (tests add their own file:// repo);
 # an empty /etc/machine-id (each container gets its own, see lib.sh).
 set -eu
 
 SUITE=bookworm
 # One package per word; changing it changes this file, hence the stamp.
 PACKAGES="systemd systemd-sysv dbus apt adduser rpm dnf sqlite3 python3
-iproute2 procps curl dnf-plugins-core libarchive13 libsolv1 libsolvext1"
+iproute2 procps curl dnf-plugins-core libarchive13 libsolv1 libsolvext1
+openssh-server python3-apt libdeflate0"
 
 here=$(cd "$(dirname "$0")" && pwd)
 [ -f "$here/rootfs.sh" ] || { echo "rootfs.sh: run it, do not source it" >&2; exit 2; }
@@ -156,6 +158,12 @@ for u in console-getty.service getty@.service systemd-firstboot.service \
 	ln -sf /dev/null "$tmp/etc/systemd/system/$u"
 done
 rm -f "$tmp"/etc/systemd/system/timers.target.wants/*
+# sshd (examples/ansible connects over ssh) is off: the containers share the
+# host's network, so every one would bind port 22. Whoever wants it writes a
+# Port to /etc/ssh/sshd_config.d/, runs ssh-keygen -A (no host keys in the
+# base: each container makes its own) and starts ssh.service.
+chroot "$tmp" systemctl disable ssh.service ssh.socket >>"$log" 2>&1
+rm -f "$tmp"/etc/ssh/ssh_host_*
 # Journal in memory only: smaller copies, less I/O.
 mkdir -p "$tmp/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\n' \
