@@ -257,11 +257,20 @@ rp_svc_stop() {
 	fi
 }
 
-rp_svc_start() {
-	RP_NOT_STARTED=
+# What systemd needs before a start, done while the old version still runs
+# so that it does not count as downtime.
+rp_svc_prepare() {
 	if rp_have_systemd; then
 		systemctl daemon-reload || true
 		systemctl enable "$RP_UNIT" >/dev/null 2>&1 || true
+		RP_PREPARED=1
+	fi
+}
+
+rp_svc_start() {
+	RP_NOT_STARTED=
+	if rp_have_systemd; then
+		[ -n "${RP_PREPARED:-}" ] || rp_svc_prepare
 		if ! rp_start_allowed; then
 			RP_NOT_STARTED="policy-rc.d"
 			return 0
@@ -435,8 +444,10 @@ rp_post() {
 		return 0
 	fi
 
-	# the new tree is linked before anything stops: downtime excludes it
+	# the new tree is linked, and systemd reloaded, before anything stops:
+	# downtime excludes both
 	rp_make_live "$RP_VERSION"
+	rp_svc_prepare
 	if [ -z "$t0" ]; then
 		t0=$(rp_now_ms)
 		if [ -n "$from" ]; then
