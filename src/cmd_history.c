@@ -11,20 +11,7 @@
 static void json_field(struct buf *b, const char *k, const char *v, int comma)
 {
 	buf_addf(b, "\"%s\": ", k);
-	if (!v || !*v || !strcmp(v, "-")) {
-		buf_adds(b, "null");
-	} else {
-		buf_addc(b, '"');
-		for (const char *p = v; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				buf_addf(b, "\\%c", *p);
-			else if ((unsigned char)*p < 0x20)
-				buf_addf(b, "\\u%04x", *p);
-			else
-				buf_addc(b, *p);
-		}
-		buf_addc(b, '"');
-	}
+	buf_add_json(b, v && *v && strcmp(v, "-") ? v : NULL);
 	if (comma)
 		buf_adds(b, ", ");
 }

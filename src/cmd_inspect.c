@@ -63,50 +63,10 @@ static void perms(const struct pkgfile *f, char out[11])
 	out[10] = 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
-static int utf8_len(const unsigned char *s)
-{
-	int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
-		: (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-	if (n == 2 && s[0] < 0xc2)
-		return 0;       /* overlong */
-	for (int i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* A JSON string; bytes that are not UTF-8 become U+FFFD. */
-static void json_str(struct buf *b, const char *s)
-{
-	if (!s) {
-		buf_adds(b, "null");
-		return;
-	}
-	buf_addc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		int n = utf8_len(p);
-		if (*p == '"' || *p == '\\')
-			buf_addf(b, "\\%c", *p);
-		else if (*p == '\n')
-			buf_adds(b, "\\n");
-		else if (*p == '\t')
-			buf_adds(b, "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			buf_addf(b, "\\u%04x", *p);
-		else if (n)
-			buf_add(b, p, (size_t)n);
-		else
-			buf_adds(b, "\\ufffd");
-		p += n ? n : 1;
-	}
-	buf_addc(b, '"');
-}
-
 static void json_field(struct buf *b, const char *key, const char *val)
 {
 	buf_addf(b, "  \"%s\": ", key);
-	json_str(b, val);
+	buf_add_json(b, val);
 	buf_adds(b, ",\n");
 }
 
@@ -127,20 +87,20 @@ static void print_json(const struct pkginfo *pi, struct buf *b)
 	buf_adds(b, "  \"scripts\": [");
 	for (size_t i = 0; i < pi->nscripts; i++) {
 		buf_adds(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		json_str(b, pi->scripts[i].name);
+		buf_add_json(b, pi->scripts[i].name);
 		buf_addf(b, ", \"size\": %zu}", pi->scripts[i].size);
 	}
 	buf_adds(b, pi->nscripts ? "\n  ],\n  \"files\": [" : "],\n  \"files\": [");
 	for (size_t i = 0; i < pi->nfiles; i++) {
 		const struct pkgfile *f = &pi->files[i];
 		buf_adds(b, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
-		json_str(b, f->path);
+		buf_add_json(b, f->path);
 		buf_addf(b, ", \"type\": \"%s\", \"mode\": \"%04o\", \"user\": ", type_of(f), f->mode & 07777);
-		json_str(b, f->user);
+		buf_add_json(b, f->user);
 		buf_adds(b, ", \"group\": ");
-		json_str(b, f->group);
+		buf_add_json(b, f->group);
 		buf_addf(b, ", \"size\": %llu, \"target\": ", (unsigned long long)f->size);
-		json_str(b, f->target);
+		buf_add_json(b, f->target);
 		buf_adds(b, "}");
 	}
 	buf_adds(b, pi->nfiles ? "\n  ]\n}\n" : "]\n}\n");

@@ -97,20 +97,7 @@ static void read_kv(const char *path, const char *key, char *dst, size_t cap)
 static void json_str(struct buf *b, const char *k, const char *v, int last)
 {
 	buf_addf(b, "  \"%s\": ", k);
-	if (!v || !*v) {
-		buf_adds(b, "null");
-	} else {
-		buf_addc(b, '"');
-		for (const char *p = v; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				buf_addf(b, "\\%c", *p);
-			else if ((unsigned char)*p < 0x20)
-				buf_addf(b, "\\u%04x", *p);
-			else
-				buf_addc(b, *p);
-		}
-		buf_addc(b, '"');
-	}
+	buf_add_json(b, v && *v ? v : NULL);
 	buf_adds(b, last ? "\n" : ",\n");
 }
 

@@ -25,31 +25,18 @@ struct deb_writer {
 	int skip;               /* the current entry is not in the deb */
 };
 
-static la_ssize_t to_zsink(struct archive *a, void *ctx, const void *p, size_t n)
-{
-	(void)a;
-	return zsink_write(ctx, p, n) < 0 ? -1 : (la_ssize_t)n;
-}
-
 static struct archive *tar_open(struct zsink *z)
 {
 	struct archive *a = archive_write_new();
 	archive_write_set_format_gnutar(a);
 	archive_write_add_filter_none(a);
 	archive_write_set_bytes_per_block(a, 0);
-	if (archive_write_open2(a, z, NULL, to_zsink, NULL, NULL) != ARCHIVE_OK) {
+	if (archive_write_open2(a, z, NULL, payload_to_zsink, NULL, NULL) != ARCHIVE_OK) {
 		rp_err("tar: %s", archive_error_string(a));
 		archive_write_free(a);
 		return NULL;
 	}
 	return a;
-}
-
-static int64_t entry_mtime(const struct pkgmeta *pm, const struct entry *e)
-{
-	if (e->flags & EF_RELEASE && e->type != E_DIR)
-		return e->mtime;
-	return pm->clamp_mtime >= 0 ? pm->clamp_mtime : pm->build_time;
 }
 
 /* Writes a tar header; path is the package path ("" for the root). */
@@ -113,7 +100,7 @@ static int w_entry(struct pkgwriter *base, const struct manifest *m, size_t idx)
 	/* the cookie: group-readable by the service user only (dpkg maps the
 	 * name to the group the preinst created) */
 	const char *group = e->flags & EF_SECRET ? w->pm->user : NULL;
-	if (tar_header(w->tar, e->path, e->type, e->mode, e->size, entry_mtime(w->pm, e), target, group) < 0)
+	if (tar_header(w->tar, e->path, e->type, e->mode, e->size, payload_mtime(w->pm, e), target, group) < 0)
 		return -1;
 	return 0;
 }

@@ -1,5 +1,7 @@
 /* payload.c — see payload.h. */
 #include "payload.h"
+#include "buildopts.h"
+#include "zsink.h"
 #include "digest.h"
 #include "error.h"
 
@@ -131,4 +133,17 @@ out:
 	hasher_release(&p.md5);
 	hasher_release(&p.sha256);
 	return rc;
+}
+
+int64_t payload_mtime(const struct pkgmeta *pm, const struct entry *e)
+{
+	if (e->flags & EF_RELEASE && e->type != E_DIR)
+		return e->mtime;
+	return pm->clamp_mtime >= 0 ? pm->clamp_mtime : pm->build_time;
+}
+
+la_ssize_t payload_to_zsink(struct archive *a, void *zsink, const void *p, size_t n)
+{
+	(void)a;
+	return zsink_write(zsink, p, n) < 0 ? -1 : (la_ssize_t)n;
 }

@@ -12,6 +12,8 @@
 #include "ingest.h"
 #include "manifest.h"
 
+#include <archive.h>
+
 struct pkgwriter {
 	/* An entry begins; its digests are not known yet. */
 	int (*entry)(struct pkgwriter *w, const struct manifest *m, size_t idx);
@@ -32,5 +34,12 @@ struct payload_job {
 
 /* 0, or -1 after rp_err(). */
 int payload_run(struct payload_job *job);
+
+/* The time an entry carries in both packages: a release file's own
+ * (clamped to SOURCE_DATE_EPOCH by ingest), else the build time. */
+struct pkgmeta;
+int64_t payload_mtime(const struct pkgmeta *pm, const struct entry *e);
+/* libarchive write callback that hands the framed bytes to a zsink. */
+la_ssize_t payload_to_zsink(struct archive *a, void *zsink, const void *p, size_t n);
 
 #endif

@@ -63,19 +63,6 @@ static int in_rpm(const struct entry *e)
 	return !(e->flags & (EF_DEB_ONLY | EF_RPM_UNOWNED));
 }
 
-static la_ssize_t to_zsink(struct archive *a, void *ctx, const void *p, size_t n)
-{
-	(void)a;
-	return zsink_write(ctx, p, n) < 0 ? -1 : (la_ssize_t)n;
-}
-
-static int64_t mtime_of(const struct pkgmeta *pm, const struct entry *e)
-{
-	if (e->flags & EF_RELEASE && e->type != E_DIR)
-		return e->mtime;
-	return pm->clamp_mtime >= 0 ? pm->clamp_mtime : pm->build_time;
-}
-
 static mode_t full_mode(const struct entry *e)
 {
 	switch (e->type) {
@@ -97,7 +84,7 @@ static int cpio_header(struct rpm_writer *w, const struct entry *e, uint64_t siz
 	archive_entry_set_nlink(ae, nlink);
 	archive_entry_set_ino(ae, e->ino);
 	archive_entry_set_dev(ae, 1);
-	archive_entry_set_mtime(ae, mtime_of(w->pm, e), 0);
+	archive_entry_set_mtime(ae, payload_mtime(w->pm, e), 0);
 	if (e->type == E_SYMLINK) {
 		archive_entry_set_symlink(ae, e->target);
 		archive_entry_set_size(ae, (la_int64_t)strlen(e->target));
@@ -180,7 +167,7 @@ struct rpm_writer *rpm_writer_new(const struct pkgmeta *pm, const char *outdir,
 	archive_write_set_format_cpio_newc(w->cpio);
 	archive_write_add_filter_none(w->cpio);
 	archive_write_set_bytes_per_block(w->cpio, 0);
-	if (archive_write_open2(w->cpio, w->z, NULL, to_zsink, NULL, NULL) != ARCHIVE_OK) {
+	if (archive_write_open2(w->cpio, w->z, NULL, payload_to_zsink, NULL, NULL) != ARCHIVE_OK) {
 		rp_err("rpm payload: %s", archive_error_string(w->cpio));
 		goto fail;
 	}
@@ -406,7 +393,7 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 		if (e->type == E_REG || e->type == E_SYMLINK)
 			total += data->size;
 		modes[k] = (uint16_t)full_mode(e);
-		mtimes[k] = (uint32_t)mtime_of(pm, data);
+		mtimes[k] = (uint32_t)payload_mtime(pm, data);
 		verify[k] = 0xffffffffu;
 		devs[k] = 1;
 		inodes[k] = e->ino;

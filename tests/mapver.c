@@ -34,6 +34,7 @@ int main(int argc, char **argv)
 	char *u = version_upstream(v, fmt);
 	if (!u || version_check_release(release) || (epoch && version_check_epoch(epoch))) {
 		fprintf(stderr, "relpkg: %s\n", rp_errmsg());
+		free(u);
 		return 1;
 	}
 	char *full = version_full(epoch, u, release);
