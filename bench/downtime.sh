@@ -58,19 +58,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-port_free() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-EOF
-}
 for p in 1 2; do
-	port_free $((port_base + p)) || { echo "downtime: 127.0.0.1:$((port_base + p)) is in use" >&2; exit 1; }
+	ct_port_free $((port_base + p)) || { echo "downtime: 127.0.0.1:$((port_base + p)) is in use" >&2; exit 1; }
 done
 
 now_ms() { date +%s%3N; }

@@ -18,19 +18,6 @@ check "build lcv 1.5 with this relpkg" "$RELPKG" build "$T/lcv-1.5.tar.gz" --out
 	--schema-version 1.5 --migrate-up 'bin/migrate up' --migrate-down 'bin/migrate down' \
 	--health-url "http://127.0.0.1:$PORT/health"
 
-get() {
-	python3 - "$1" <<'PY'
-import sys, time, urllib.request
-for i in range(100):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=1) as r:
-            print(r.read().decode().strip()); sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
-
 for fmt in deb rpm; do
 	CT=compat-$fmt
 	ct_create "$CT" >/dev/null && ct_boot "$CT" >/dev/null || { fail "$fmt: container boots"; continue; }
@@ -45,7 +32,7 @@ for fmt in deb rpm; do
 	fi
 	st() { # LABEL PKG FLAGS VERSION SCHEMA
 		check "$fmt: $1" inst "$3" "$2"
-		expect_eq "$fmt: after $1, $4 answers" "$(get $PORT)" "$4"
+		expect_eq "$fmt: after $1, $4 answers" "$(ct_http_get $PORT)" "$4"
 		expect_eq "$fmt: after $1, the schema is $5" \
 			"$(ct_exec "$CT" sqlite3 /var/lib/lcv/app.db 'select version from schema')" "$5"
 	}

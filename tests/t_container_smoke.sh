@@ -36,19 +36,6 @@ sys.exit(1)
 EOF
 }
 
-# port_free PORT: nothing on the host listens on 127.0.0.1:PORT.
-port_free() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-EOF
-}
-
 # --- a trivial package with a service ---------------------------------------
 mkdeb() {
 	d=$T/pkg
@@ -103,7 +90,7 @@ fi
 
 check "a trivial .deb with a service builds" mkdeb
 
-port_free $PORT || skip_file "127.0.0.1:$PORT is already in use on the host"
+ct_port_free $PORT || skip_file "127.0.0.1:$PORT is already in use on the host"
 
 t0=$(now)
 if ct_create $CT 2>"$T/create.log"; then
@@ -200,7 +187,7 @@ gone() {
 		/proc/mounts && [ ! -e "$CT_DIR/$1" ]
 }
 check "nothing of it is left mounted or on disk" gone $CT
-check "the service is gone with it" port_free $PORT
+check "the service is gone with it" ct_port_free $PORT
 
 # --- without booting: chroot --------------------------------------------------
 t0=$(now)

@@ -31,21 +31,8 @@ t_start=$(date +%s)
 
 now_ms() { date +%s%3N; }
 
-# port_free PORT: nothing listens on 127.0.0.1:PORT on the host.
-port_free() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-EOF
-}
-
 for p in 1 2 3 11 12 13; do
-	port_free $((PORT_BASE + p)) || skip_file "127.0.0.1:$((PORT_BASE + p)) is in use on the host"
+	ct_port_free $((PORT_BASE + p)) || skip_file "127.0.0.1:$((PORT_BASE + p)) is in use on the host"
 done
 
 # --- building the packages -----------------------------------------------------
@@ -584,6 +571,6 @@ fi
 ct_stop "lc$PORT_BASE-deb" || :
 ct_stop "lc$PORT_BASE-rpm" || :
 for p in 1 2 3 11 12 13; do
-	port_free $((PORT_BASE + p)) || fail "no app is left listening on $((PORT_BASE + p))"
+	ct_port_free $((PORT_BASE + p)) || fail "no app is left listening on $((PORT_BASE + p))"
 done
 note "t_lifecycle.sh took $(($(date +%s) - t_start)) s"

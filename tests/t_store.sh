@@ -31,18 +31,6 @@ check "build lcs 0.9.0 (unmet dependency)" "$RELPKG" build "$T/lcs-0.9.0.tar.gz"
 store=$T/store
 check "repo add" "$RELPKG" repo add "$store" "$pk"/*.deb "$pk"/*.rpm
 
-get() {
-	python3 - "$1" <<'PY'
-import sys, time, urllib.request
-for i in range(100):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=1) as r:
-            print(r.read().decode().strip()); sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
 schema() { ct_exec "$CT" sqlite3 /var/lib/lcs/app.db 'select version from schema'; }
 
 # ---- deb: apt from file: and from http://127.0.0.1 ----------------------------
@@ -63,31 +51,31 @@ ct_sh "$CT" "echo 'deb [trusted=yes] http://127.0.0.1:$HTTP/ ./' >/etc/apt/sourc
 check "apt-get update reads the store over HTTP" ct_sh "$CT" 'apt-get -q update 2>&1 | grep -q "127.0.0.1"'
 check "apt-get install gets 3.0.0" ct_sh "$CT" \
 	'apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install lcs >/dev/null 2>&1'
-expect_eq "3.0.0 answers" "$(get $PORT)" 3.0.0
+expect_eq "3.0.0 answers" "$(ct_http_get $PORT)" 3.0.0
 
 out=$(ct_exec "$CT" relpkg rollback lcs --dry-run 2>&1)
 expect_match "rollback --dry-run names 3.0.0-1 -> 2.0.0-1" "$out" '3\.0\.0-1 -> 2\.0\.0-1'
-expect_eq "dry run changed nothing" "$(get $PORT)" 3.0.0
+expect_eq "dry run changed nothing" "$(ct_http_get $PORT)" 3.0.0
 check "rollback without --yes and no terminal refuses" sh -c "! ct_exec $CT relpkg rollback lcs >/dev/null 2>&1"
 check "relpkg rollback lcs --yes" ct_exec "$CT" relpkg rollback lcs --yes
-expect_eq "2.0.0 answers after rollback" "$(get $PORT)" 2.0.0
+expect_eq "2.0.0 answers after rollback" "$(ct_http_get $PORT)" 2.0.0
 expect_eq "schema 2 after rollback (3.0's migrate-down ran)" "$(schema)" 2
 check "relpkg rollback lcs --to 1.0.0 --yes" ct_exec "$CT" relpkg rollback lcs --to 1.0.0 --yes
-expect_eq "1.0.0 answers" "$(get $PORT)" 1.0.0
+expect_eq "1.0.0 answers" "$(ct_http_get $PORT)" 1.0.0
 expect_eq "schema 1 (2.0's migrate-down ran)" "$(schema)" 1
 check "apt-get upgrade runs" ct_sh "$CT" 'apt-get -y -q upgrade >/dev/null 2>&1'
-expect_eq "apt-get upgrade leaves the pinned 1.0.0" "$(get $PORT)" 1.0.0
+expect_eq "apt-get upgrade leaves the pinned 1.0.0" "$(ct_http_get $PORT)" 1.0.0
 out=$(ct_exec "$CT" relpkg rollback lcs --to 0.9.0 --yes 2>&1)
 rc=$?
 expect_eq "an uninstallable target: exit 1" "$rc" 1
 expect_match "the refusal names libsolv's problem" "$out" 'no-such-package-relpkg'
-expect_eq "nothing changed: 1.0.0 still answers" "$(get $PORT)" 1.0.0
+expect_eq "nothing changed: 1.0.0 still answers" "$(ct_http_get $PORT)" 1.0.0
 expect_eq "nothing changed: the database still has 1.0.0-1" \
 	"$(ct_exec "$CT" dpkg-query -W -f='${Version}' lcs)" 1.0.0-1
 check "relpkg pin --release lcs" ct_exec "$CT" relpkg pin --release lcs
 check "apt-get upgrade after the release" ct_sh "$CT" \
 	'apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold upgrade >/dev/null 2>&1'
-expect_eq "3.0.0 answers again" "$(get $PORT)" 3.0.0
+expect_eq "3.0.0 answers again" "$(ct_http_get $PORT)" 3.0.0
 hist=$(ct_exec "$CT" relpkg history lcs)
 note "$hist"
 expect_match "history shows the rollback to 1.0.0" "$hist" '2\.0\.0 +1\.0\.0 +ok'
@@ -107,15 +95,15 @@ ct_copy_in "$CT" "$store" /srv/
 ct_sh "$CT" 'mkdir -p /etc/yum.repos.d; printf "[store]\nname=store\nbaseurl=file:///srv/store\ngpgcheck=0\nenabled=1\n" >/etc/yum.repos.d/store.repo'
 DNF='dnf -y -q --setopt=install_weak_deps=0'
 check "dnf install gets 3.0.0" ct_sh "$CT" "$DNF install lcs >/dev/null 2>&1"
-expect_eq "3.0.0 answers (rpm)" "$(get $PORT)" 3.0.0
+expect_eq "3.0.0 answers (rpm)" "$(ct_http_get $PORT)" 3.0.0
 check "relpkg rollback lcs --yes (dnf)" ct_exec "$CT" relpkg rollback lcs --yes --rpm
-expect_eq "2.0.0 answers after the dnf rollback" "$(get $PORT)" 2.0.0
+expect_eq "2.0.0 answers after the dnf rollback" "$(ct_http_get $PORT)" 2.0.0
 check "relpkg rollback --to 1.0.0 --store (rpm -U --oldpackage)" ct_exec "$CT" relpkg rollback lcs --to 1.0.0 --yes --rpm --store /srv/store
-expect_eq "1.0.0 answers (rpm)" "$(get $PORT)" 1.0.0
+expect_eq "1.0.0 answers (rpm)" "$(ct_http_get $PORT)" 1.0.0
 expect_eq "schema 1 (rpm)" "$(schema)" 1
 check "dnf upgrade runs" ct_sh "$CT" "$DNF upgrade >/dev/null 2>&1"
-expect_eq "dnf upgrade leaves the pinned 1.0.0" "$(get $PORT)" 1.0.0
+expect_eq "dnf upgrade leaves the pinned 1.0.0" "$(ct_http_get $PORT)" 1.0.0
 check "relpkg pin --release lcs (dnf)" ct_exec "$CT" relpkg pin --release lcs --rpm
 check "dnf upgrade after the release" ct_sh "$CT" "$DNF upgrade >/dev/null 2>&1"
-expect_eq "3.0.0 answers again (rpm)" "$(get $PORT)" 3.0.0
+expect_eq "3.0.0 answers again (rpm)" "$(ct_http_get $PORT)" 3.0.0
 ct_stop "$CT"

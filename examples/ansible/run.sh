@@ -115,24 +115,11 @@ for p in $(printf '%s\n' "$hosts" | awk '{ print $3, $4 }'); do
 	fi
 done
 
-# GET http://127.0.0.1:PORT/ -> the app's answer ("" if none within 3 s)
-get() {
-	python3 - "$1" <<'PY'
-import sys, time, urllib.request
-for i in range(30):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=1) as r:
-            print(r.read().decode().strip()); sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-print("")
-PY
-}
 # all_answer STEP WANT: one check per host, and a line of the summary
 all_answer() {
 	_all=""
 	for _h in $names; do
-		_got=$(get "$(hv "$_h" 4)")
+		_got=$(ct_http_get "$(hv "$_h" 4)" 30 || :)
 		expect "$1: $_h answers $2" "$_got" "$2"
 		_all="$_all $_h=${_got:-nothing}"
 	done

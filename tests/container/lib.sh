@@ -362,3 +362,32 @@ ct_cleanup_stale() {
 	done
 	return 0
 }
+
+# ct_port_free PORT: nothing listens on 127.0.0.1:PORT (the containers share
+# the host's network, so this is the host's loopback too).
+ct_port_free() {
+	python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+PY
+}
+
+# ct_http_get PORT [TRIES]: the body of http://127.0.0.1:PORT/, retried every
+# 0.1 s while refused (TRIES, default 100); empty output and status 1 if none.
+ct_http_get() {
+	python3 - "$1" "${2:-100}" <<'PY'
+import sys, time, urllib.request
+for i in range(int(sys.argv[2])):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=1) as r:
+            print(r.read().decode().strip()); sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+}
