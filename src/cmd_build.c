@@ -97,13 +97,16 @@ static char *meta_text(const struct pkgmeta *pm)
 	struct buf b = BUF_INIT;
 	buf_adds(&b, "# relpkg per-version metadata (relpkg-meta(5)); read by the maintainer\n"
 		     "# scripts of other versions of this package.  Do not edit.\n"
-		     "RELPKG_META_FORMAT=1\n");
+		     "RELPKG_META_FORMAT=2\n");
 	const char *kv[][2] = {
 		{ "NAME", pm->name }, { "VERSION", pm->upstream },
 		{ "DEB_VERSION", pm->deb_version },
 		{ "SCHEMA_VERSION", pm->schema_version }, { "MIGRATE_UP", pm->migrate_up },
 		{ "MIGRATE_DOWN", pm->migrate_down }, { "SERVICE_USER", pm->user },
 		{ "START_CMD", pm->start_cmd }, { "STOP_CMD", pm->stop_cmd },
+		/* format 2: what a later version needs to bring this one back */
+		{ "DAEMON_CMD", pm->daemon_cmd }, { "HEALTH_CMD", pm->health_cmd },
+		{ "HEALTH_URL", pm->health_url }, { "HEALTH_TIMEOUT", pm->health_timeout },
 	};
 	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++) {
 		buf_addf(&b, "%s=", kv[i][0]);
