@@ -529,3 +529,8 @@ rp_purge() {
 		groupdel "$RP_USER" >/dev/null 2>&1 || true
 	fi
 }
+
+# The unit's start guard (hooks/guard.sh); filled in by the transaction work.
+rp_guard() {
+	return 0
+}
