@@ -653,8 +653,9 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 	struct mdfile md[3] = { { .type = "primary" }, { .type = "filelists" }, { .type = "other" } };
 	struct buf rdir = BUF_INIT, repomd = BUF_INIT, asc = BUF_INIT, keep = BUF_INIT, path = BUF_INIT;
 	static const char *const open_tag[3] = {
-		"<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
-		"xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"%zu\">\n",
+		/* parenthesised: one element split over two lines (clang's -Wstring-concatenation) */
+		("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
+		 "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"%zu\">\n"),
 		"<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"%zu\">\n",
 		"<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"%zu\">\n",
 	};
