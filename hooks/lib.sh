@@ -3,17 +3,30 @@
 # with shell-quoted values; nothing of relpkg is needed on the server.
 #
 # One principle: the INCOMING package drives every transition.  Its
-# preinst/%pre is the last moment the outgoing version's files are all on
-# disk (so a down-migration runs there, with the outgoing version's code);
-# its postinst/%post switches and starts.  The outgoing package's scripts
-# act only on removal and in dpkg's abort paths.
+# postinst/%post stops the running version, migrates, switches and starts;
+# its preinst/%pre only prepares (user, checks) and changes nothing that
+# runs, so the service stays up across the unpack whatever the size.
+# The outgoing package's scripts act only on removal and in dpkg's abort
+# paths.
 #
 # The running version never runs from the package's own files: before the
 # switch, /opt/NAME/live/VERSION is made as a hard-linked copy of
 # /opt/NAME/releases/VERSION, and /opt/NAME/current points there.  dpkg and
 # rpm delete the outgoing package's files before the incoming postinst runs;
 # the running version keeps reading its own (linked) files until it is
-# stopped, and a failed transition brings it back from the same tree.
+# stopped, and a failed transition brings it back from the same tree --
+# including a downgrade's migrate-down, which runs with the newer version's
+# code from its live tree.
+#
+# Every transition is a transaction (relpkg-state(5)): before the first step
+# that cannot be taken back, /var/lib/relpkg/NAME/txn records it, durably,
+# and is rewritten after each step.  Every entry point (any script of any
+# version, and the unit's start guard) first settles an unfinished record,
+# so that exactly one version runs, on its own schema.
+#
+# The service user is untrusted: root here never follows a path inside the
+# directories that user owns, and never sources or executes what it can
+# write.  Metadata files are parsed as data.
 # shellcheck shell=sh
 
 # Some values are for diagnostics and the other steps.
@@ -38,12 +51,15 @@ RP_HOOK_BEFORE_STOP=@HOOK_BEFORE_STOP@
 RP_HOOK_AFTER_STOP=@HOOK_AFTER_STOP@
 RP_HOOK_BEFORE_START=@HOOK_BEFORE_START@
 RP_HOOK_AFTER_START=@HOOK_AFTER_START@
+RP_SANDBOX=@SANDBOX@
 }
 
 RP_BASE="/opt/$RP_NAME"
 RP_STATE="/var/lib/$RP_NAME"
 RP_LOGDIR="/var/log/$RP_NAME"
 RP_META="/var/lib/relpkg/$RP_NAME"
+RP_TXN="$RP_META/txn"
+RP_FAILED="$RP_META/failed"
 RP_ENVFILE="/etc/$RP_NAME/$RP_NAME.env"
 RP_UNIT="$RP_NAME.service"
 RP_NOT_STARTED=
@@ -78,38 +94,77 @@ rp_start_allowed() {
 	return 0
 }
 
-# ---- journal and state ----------------------------------------------------
+# ---- files root writes and reads (relpkg-state(5)) --------------------------
 
-# rp_journal FROM TO RESULT DOWNTIME_MS MIGRATIONS MESSAGE
-rp_journal() {
-	mkdir -p "$RP_META"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-		"${1:--}" "${2:--}" "$3" "${4:--}" "${5:--}" "${6:-}" >>"$RP_META/journal"
+# A value on one line, without tabs: what KEY=VALUE files and the journal hold.
+rp_clean() {
+	printf '%s' "$1" | tr '\n\t' '  '
 }
 
-# rp_state RUNNING PREVIOUS RESULT MESSAGE: what the scripts last left running.
-rp_state() {
-	mkdir -p "$RP_META"
+# rp_write FILE: stdin to FILE, whole or not at all: a temporary name,
+# fsync, rename, fsync of the directory.  Fails (and leaves FILE as it
+# was) when the disk is full.
+rp_write() {
+	_w=$1.relpkg-new
+	rm -f "$_w"
+	if ! cat >"$_w"; then
+		rm -f "$_w"
+		return 1
+	fi
+	sync "$_w" 2>/dev/null || sync
+	mv -f "$_w" "$1" || {
+		rm -f "$_w"
+		return 1
+	}
+	sync "${1%/*}" 2>/dev/null || true
+}
+
+# rp_kv FILE KEY: the value of KEY in a KEY=VALUE file (data, never sourced).
+rp_kv() {
+	[ -f "$1" ] && [ ! -L "$1" ] || return 1
+	sed -n "s/^$2=//p" "$1" | head -n 1
+}
+
+# rp_meta_get FILE KEY: KEY from a relpkg-meta(5) file, whose values are
+# shell-quoted ('...', a quote as '\''; a value may span lines).  The
+# quoting is undone here, as data: nothing in the file is executed.
+rp_meta_get() {
+	[ -f "$1" ] && [ ! -L "$1" ] || return 1
+	awk -v key="$2" '
+	BEGIN { RS = "\001" }
 	{
-		printf 'RUNNING=%s\nPREVIOUS=%s\nRESULT=%s\n' "$1" "$2" "$3"
-		printf 'MESSAGE=%s\nTIME=%s\n' "$4" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	} >"$RP_META/state.new"
-	mv -f "$RP_META/state.new" "$RP_META/state"
+		s = $0; n = length(s); i = 1
+		while (i <= n) {
+			c = substr(s, i, 1)
+			if (c == "\n") { i++; continue }
+			if (c == "#") {
+				j = index(substr(s, i), "\n"); if (!j) exit
+				i += j; continue
+			}
+			j = index(substr(s, i), "=")
+			if (!j) exit
+			k = substr(s, i, j - 1); i += j
+			v = ""; q = 0
+			while (i <= n) {
+				c = substr(s, i, 1)
+				if (q) { if (c == "\047") q = 0; else v = v c; i++; continue }
+				if (c == "\047") { q = 1; i++; continue }
+				if (c == "\\") { v = v substr(s, i + 1, 1); i += 2; continue }
+				if (c == "\n") break
+				v = v c; i++
+			}
+			if (k == key) { printf "%s", v; found = 1; exit }
+		}
+	}
+	END { exit found ? 0 : 1 }' "$1"
 }
-
-rp_state_get() {
-	[ -r "$RP_META/state" ] && sed -n "s/^$1=//p" "$RP_META/state" | head -n 1
-}
-
-# ---- metadata of other versions (relpkg-meta(5)) ---------------------------
 
 # rp_meta VERSION KEY: from the package's file while it is on disk, else
-# from the copy saved when that version was configured.
+# from the copy saved when that version was configured (both root's).
 rp_meta() {
-	for f in "$RP_BASE/meta/$1.meta" "$RP_META/meta/$1.meta"; do
-		if [ -r "$f" ]; then
-			# shellcheck disable=SC1090
-			(. "$f" && eval "printf '%s' \"\${$2:-}\"")
+	for _f in "$RP_BASE/meta/$1.meta" "$RP_META/meta/$1.meta"; do
+		if [ -f "$_f" ]; then
+			rp_meta_get "$_f" "$2"
 			return 0
 		fi
 	done
@@ -117,11 +172,99 @@ rp_meta() {
 }
 
 rp_save_meta() {
-	if [ -r "$RP_BASE/meta/$RP_VERSION.meta" ]; then
+	if [ -f "$RP_BASE/meta/$RP_VERSION.meta" ]; then
 		mkdir -p "$RP_META/meta"
-		cp -f "$RP_BASE/meta/$RP_VERSION.meta" "$RP_META/meta/$RP_VERSION.meta"
+		rp_write "$RP_META/meta/$RP_VERSION.meta" <"$RP_BASE/meta/$RP_VERSION.meta"
 	fi
 }
+
+# rp_journal FROM TO RESULT DOWNTIME_MS MIGRATIONS MESSAGE
+rp_journal() {
+	mkdir -p "$RP_META"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		"${1:--}" "${2:--}" "$3" "${4:--}" "${5:--}" "$(rp_clean "${6:-}")" >>"$RP_META/journal" ||
+		return 0
+	sync "$RP_META/journal" 2>/dev/null || true
+}
+
+rp_state_get() {
+	rp_kv "$RP_META/state" "$1"
+}
+
+# rp_state RUNNING PREVIOUS RESULT MESSAGE [DB_SCHEMA]: what the scripts
+# last left.  DB_SCHEMA defaults to the running version's schema.
+rp_state() {
+	mkdir -p "$RP_META"
+	_db=${5-}
+	if [ $# -lt 5 ]; then
+		_db=
+		[ -z "$1" ] || _db=$(rp_meta "$1" SCHEMA_VERSION) || _db=
+	fi
+	_lh=$(rp_state_get LAST_HEALTHY) || _lh=
+	[ "$3" != ok ] || [ -z "$1" ] || _lh=$1
+	{
+		printf 'STATE_FORMAT=2\nRUNNING=%s\nPREVIOUS=%s\nRESULT=%s\n' "$1" "$2" "$3"
+		printf 'MESSAGE=%s\nTIME=%s\n' "$(rp_clean "$4")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		printf 'DB_SCHEMA=%s\nLAST_HEALTHY=%s\n' "$(rp_clean "$_db")" "$_lh"
+	} | rp_write "$RP_META/state" || rp_log "could not write $RP_META/state"
+}
+
+# The schema the database is at, as the scripts last left it ("" unknown).
+rp_db_schema() {
+	if [ "$(rp_state_get STATE_FORMAT)" = 2 ]; then
+		rp_state_get DB_SCHEMA
+	else
+		# left by a relpkg 0.1.0 package: the running version's schema
+		_r=$(rp_running_version)
+		[ -z "$_r" ] || rp_meta "$_r" SCHEMA_VERSION || true
+	fi
+}
+
+# ---- the transaction record --------------------------------------------------
+
+# TX_* hold the record in memory; rp_txn_save writes it (before a step's
+# effect, so that a crash finds at least what was begun).
+rp_txn_save() {
+	mkdir -p "$RP_META"
+	{
+		printf 'TXN_FORMAT=1\nID=%s\nFROM=%s\nTO=%s\n' "$TX_ID" "$TX_FROM" "$TX_TO"
+		printf 'FROM_SCHEMA=%s\nTO_SCHEMA=%s\n' "$(rp_clean "$TX_FROM_SCHEMA")" "$(rp_clean "$TX_TO_SCHEMA")"
+		printf 'MIGRATION=%s\nSTEP=%s\nDB_SCHEMA=%s\nT0=%s\n' "$TX_MIGRATION" "$TX_STEP" \
+			"$(rp_clean "$TX_DB")" "$TX_T0"
+		printf 'TIME=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	} | rp_write "$RP_TXN"
+}
+
+# rp_txn_step STEP [DB_SCHEMA]
+rp_txn_step() {
+	TX_STEP=$1
+	[ $# -lt 2 ] || TX_DB=$2
+	rp_txn_save || {
+		rp_log "cannot write the transaction record $RP_TXN (disk full?)"
+		return 1
+	}
+}
+
+rp_txn_load() {
+	[ -f "$RP_TXN" ] && [ ! -L "$RP_TXN" ] || return 1
+	TX_ID=$(rp_kv "$RP_TXN" ID)
+	TX_FROM=$(rp_kv "$RP_TXN" FROM)
+	TX_TO=$(rp_kv "$RP_TXN" TO)
+	TX_FROM_SCHEMA=$(rp_kv "$RP_TXN" FROM_SCHEMA)
+	TX_TO_SCHEMA=$(rp_kv "$RP_TXN" TO_SCHEMA)
+	TX_MIGRATION=$(rp_kv "$RP_TXN" MIGRATION)
+	TX_STEP=$(rp_kv "$RP_TXN" STEP)
+	TX_DB=$(rp_kv "$RP_TXN" DB_SCHEMA)
+	TX_T0=$(rp_kv "$RP_TXN" T0)
+	[ -n "$TX_TO" ] && [ -n "$TX_STEP" ]
+}
+
+rp_txn_end() {
+	rm -f "$RP_TXN"
+	sync "$RP_META" 2>/dev/null || true
+}
+
+# ---- versions -----------------------------------------------------------------
 
 # rp_older A B: upstream version A sorts before B, by the package manager's
 # own rules (the SemVer pre-release '-' mapped to '~' as relpkg does).
@@ -138,6 +281,7 @@ rp_older() {
 	if [ "$RP_FORMAT" = deb ] && command -v dpkg >/dev/null 2>&1; then
 		dpkg --compare-versions "$a" lt "$b"
 	elif command -v rpm >/dev/null 2>&1; then
+		case $a$b in *\'*) return 1 ;; esac
 		[ "$(rpm --eval "%{lua: print(rpm.vercmp('$a', '$b'))}")" = "-1" ]
 	else
 		[ "$(printf '%s\n%s\n' "$a" "$b" | sort -V | head -n 1)" = "$a" ] && [ "$a" != "$b" ]
@@ -158,15 +302,36 @@ rp_create_user() {
 	fi
 }
 
+# rp_user_dir DIR: DIR (whose parent is root's) as a directory of the
+# service user, mode 0750.  Only DIR itself is touched, never a path inside
+# it (the user may have planted links there), and a DIR that is not a real
+# directory is refused.
+rp_user_dir() {
+	if [ -L "$1" ] || { [ -e "$1" ] && [ ! -d "$1" ]; }; then
+		rp_log "$1 is not a directory (a link or a file was put there): refusing to use it; remove it and run the package manager again"
+		return 1
+	fi
+	[ -d "$1" ] || mkdir -m 0750 "$1"
+	chown -h "$RP_USER:$RP_USER" "$1"
+	chmod 0750 "$1"
+}
+
 rp_make_dirs() {
-	for d in "$RP_STATE" "$RP_LOGDIR"; do
-		mkdir -p "$d"
-		chown "$RP_USER:$RP_USER" "$d"
-		chmod 0750 "$d"
-	done
-	mkdir -p "$RP_STATE/tmp"
-	chown "$RP_USER:$RP_USER" "$RP_STATE/tmp"
+	rp_user_dir "$RP_STATE" || return 1
+	rp_user_dir "$RP_LOGDIR" || return 1
 	mkdir -p "$RP_META/meta"
+	chmod 0755 /var/lib/relpkg "$RP_META" 2>/dev/null || true
+}
+
+# Secrets stay secret: the env file is root:USER 0640, also where an
+# earlier package left it 0644 (an edited conffile keeps its old mode).
+rp_fix_secrets() {
+	_f=$RP_ENVFILE
+	if [ -f "$_f" ] && [ ! -L "$_f" ]; then
+		if ! chgrp "$RP_USER" "$_f" || ! chmod 0640 "$_f"; then
+			rp_log "could not make $_f 0640 root:$RP_USER"
+		fi
+	fi
 }
 
 # The version current points at ("" if none).
@@ -182,7 +347,11 @@ rp_make_live() {
 	mkdir -p "$RP_BASE/live"
 	tmp="$RP_BASE/live/.$1.relpkg-new"
 	rm -rf "$tmp"
-	cp -al "$RP_BASE/releases/$1" "$tmp" 2>/dev/null || cp -a "$RP_BASE/releases/$1" "$tmp"
+	if ! { cp -al "$RP_BASE/releases/$1" "$tmp" 2>/dev/null || cp -a "$RP_BASE/releases/$1" "$tmp"; }; then
+		rm -rf "$tmp"
+		rp_log "could not make the live tree of $1 (disk full?)"
+		return 1
+	fi
 	rm -rf "${RP_BASE:?}/live/$1"
 	mv "$tmp" "$RP_BASE/live/$1"
 }
@@ -193,30 +362,74 @@ rp_live_matches() {
 		diff -rq --no-dereference "$RP_BASE/releases/$1" "$RP_BASE/live/$1" >/dev/null 2>&1
 }
 
+# Live trees other than KEEP (and temporaries of killed runs) go.
+rp_drop_stale_live() {
+	for _d in "$RP_BASE"/live/* "$RP_BASE"/live/.*.relpkg-new; do
+		[ -e "$_d" ] || continue
+		[ "${_d##*/}" = "$1" ] || rm -rf "$_d"
+	done
+}
+
 # Points current at live/VERSION: a new link renamed over the old one.
 rp_switch() {
-	ln -sfn "live/$1" "$RP_BASE/current.relpkg-new"
-	mv -Tf "$RP_BASE/current.relpkg-new" "$RP_BASE/current"
+	ln -sfn "live/$1" "$RP_BASE/current.relpkg-new" || return 1
+	mv -Tf "$RP_BASE/current.relpkg-new" "$RP_BASE/current" || return 1
+	sync "$RP_BASE" 2>/dev/null || true
 }
 
 # ---- running things as the service user ------------------------------------
 
+# rp_quote WORD: WORD as one single-quoted shell word.
+rp_quote() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
 # rp_as_user DIR COMMAND [VAR=VALUE...]: runs COMMAND with sh as the service
-# user in DIR, with the env file loaded and the release's writable paths
-# pointed at the state directory (the tree is read-only).
+# user in DIR, with the env file loaded.  Under systemd it runs in a
+# transient unit with the same sandbox as the service (the SANDBOX token of the
+# build); elsewhere with runuser/su and a private temporary directory.
 rp_as_user() {
 	dir=$1 cmd=$2
 	shift 2
+	if rp_have_systemd && [ -n "${RP_SANDBOX:-}" ]; then
+		(
+			set -- "$@" HOME="$RP_STATE" RELEASE_TMP=/tmp RELX_OUT_FILE_PATH=/tmp \
+				RUNNER_LOG_DIR="$RP_LOGDIR" RELPKG_STATE_DIR="$RP_STATE"
+			_n=$#
+			while [ "$_n" -gt 0 ]; do
+				set -- "$@" -E "$1"
+				shift
+				_n=$((_n - 1))
+			done
+			set -- systemd-run --quiet --wait --pipe --collect --service-type=exec \
+				-p "WorkingDirectory=$dir" "$@"
+			_props=$RP_SANDBOX
+			while [ -n "$_props" ]; do
+				_p=${_props%%
+*}
+				[ "$_p" = "$_props" ] && _props= || _props=${_props#*
+}
+				[ -z "$_p" ] || set -- "$@" -p "$_p"
+			done
+			exec "$@" /bin/sh -c "$cmd" </dev/null
+		)
+		return
+	fi
 	(
+		_tmp=$(mktemp -d) || exit 1
+		chown "$RP_USER:$RP_USER" "$_tmp"
+		trap 'rm -rf "$_tmp"' EXIT
 		cd "$dir" || exit 1
 		# shellcheck disable=SC2016 # expanded by the inner shell
-		set -- env HOME="$RP_STATE" RELEASE_TMP="$RP_STATE/tmp" RELX_OUT_FILE_PATH="$RP_STATE/tmp" \
+		set -- env HOME="$RP_STATE" RELEASE_TMP="$_tmp" RELX_OUT_FILE_PATH="$_tmp" \
 			RUNNER_LOG_DIR="$RP_LOGDIR" RELPKG_STATE_DIR="$RP_STATE" "$@" \
 			/bin/sh -c 'set -a; [ -r "$1" ] && . "$1"; set +a; exec /bin/sh -c "$2"' sh "$RP_ENVFILE" "$cmd"
 		if command -v runuser >/dev/null 2>&1; then
-			runuser -u "$RP_USER" -- "$@"
+			runuser -u "$RP_USER" -- "$@" </dev/null
 		else
-			su -s /bin/sh "$RP_USER" -c "$(printf "'%s' " "$@")"
+			_q=
+			for _a in "$@"; do _q="$_q $(rp_quote "$_a")"; done
+			su -s /bin/sh "$RP_USER" -c "$_q" </dev/null
 		fi
 	)
 }
@@ -233,11 +446,18 @@ rp_hook() {
 	done
 }
 
-# rp_migrate VERSION DIRECTION COMMAND TARGET_SCHEMA FROM TO
+# rp_migrate VERSION DIRECTION COMMAND TARGET_SCHEMA FROM TO: VERSION's
+# command, with VERSION's code (its live tree, else its package tree).
 rp_migrate() {
+	_tree=$RP_BASE/live/$1
+	[ -d "$_tree" ] || _tree=$RP_BASE/releases/$1
+	if [ ! -d "$_tree" ]; then
+		rp_log "migrate-$2 of $1: its files are gone (no $RP_BASE/live/$1)"
+		return 1
+	fi
 	rp_log "migrate-$2 of $1 to schema '${4:-?}' ($5 -> $6)"
-	rp_as_user "$RP_BASE/live/$1" "$3" RELPKG_SCHEMA_TARGET="$4" RELPKG_FROM_VERSION="$5" \
-		RELPKG_TO_VERSION="$6" RELPKG_RELEASE_ROOT="$RP_BASE/live/$1" >&2
+	rp_as_user "$_tree" "$3" RELPKG_SCHEMA_TARGET="$4" RELPKG_FROM_VERSION="$5" \
+		RELPKG_TO_VERSION="$6" RELPKG_RELEASE_ROOT="$_tree" >&2
 }
 
 # ---- the service -------------------------------------------------------------
@@ -282,9 +502,19 @@ rp_svc_start() {
 			RP_NOT_STARTED="policy-rc.d"
 			return 0
 		fi
-		rp_log "systemd is not running (container or chroot): starting with '$RP_DAEMON_CMD'"
-		rp_as_user "$RP_STATE" "$RP_DAEMON_CMD" >/dev/null 2>&1 </dev/null
+		_dc=$RP_DAEMON_CMD
+		_rv=$(rp_running_version)
+		if [ -n "$_rv" ] && [ "$_rv" != "$RP_VERSION" ]; then
+			_dc=$(rp_meta "$_rv" DAEMON_CMD) || _dc=
+			[ -n "$_dc" ] || _dc=$RP_DAEMON_CMD
+		fi
+		rp_log "systemd is not running (container or chroot): starting with '$_dc'"
+		rp_as_user "$RP_STATE" "$_dc" >/dev/null 2>&1 </dev/null
 	fi
+}
+
+rp_svc_active() {
+	rp_have_systemd && systemctl is-active -q "$RP_UNIT"
 }
 
 rp_http_ok() {
@@ -300,11 +530,19 @@ rp_http_ok() {
 	fi
 }
 
-# The started version is healthy within the timeout: the health command or
-# URL answers, and (under systemd) the unit is active and did not restart.
+# rp_health [VERSION]: the started version is healthy within its timeout,
+# judged by VERSION's own health check (default: this package's); under
+# systemd the unit must also be active without restarts.
 rp_health() {
 	[ -z "$RP_NOT_STARTED" ] || return 0
-	deadline=$(($(date +%s) + ${RP_HEALTH_TIMEOUT:-30}))
+	h_cmd=$RP_HEALTH_CMD h_url=$RP_HEALTH_URL h_to=$RP_HEALTH_TIMEOUT
+	if [ -n "${1:-}" ] && [ "$1" != "$RP_VERSION" ]; then
+		h_cmd=$(rp_meta "$1" HEALTH_CMD) || h_cmd=
+		h_url=$(rp_meta "$1" HEALTH_URL) || h_url=
+		h_to=$(rp_meta "$1" HEALTH_TIMEOUT) || h_to=
+	fi
+	case $h_to in '' | *[!0-9]*) h_to=30 ;; esac
+	deadline=$(($(date +%s) + h_to))
 	stable=0
 	while :; do
 		if rp_have_systemd; then
@@ -318,10 +556,10 @@ rp_health() {
 			st=active
 		fi
 		if [ "$st" = active ]; then
-			if [ -n "$RP_HEALTH_CMD" ]; then
-				rp_as_user "$RP_STATE" "$RP_HEALTH_CMD" >/dev/null 2>&1 && return 0
-			elif [ -n "$RP_HEALTH_URL" ]; then
-				rp_http_ok "$RP_HEALTH_URL" && return 0
+			if [ -n "$h_cmd" ]; then
+				rp_as_user "$RP_STATE" "$h_cmd" >/dev/null 2>&1 && return 0
+			elif [ -n "$h_url" ]; then
+				rp_http_ok "$h_url" && return 0
 			else
 				# no check configured: active for 2 s without a restart
 				stable=$((stable + 1))
@@ -329,108 +567,390 @@ rp_health() {
 			fi
 		fi
 		if [ "$(date +%s)" -ge "$deadline" ]; then
-			rp_log "health check did not pass within ${RP_HEALTH_TIMEOUT:-30} s"
+			rp_log "health check did not pass within $h_to s"
 			return 1
 		fi
 		sleep 0.2
 	done
 }
 
-# Stops the started version and brings FROM back from its live tree.
-# rp_bring_back FROM MIGRATED(up|down|-) REASON
-rp_bring_back() {
-	from=$1 migrated=$2 reason=$3
-	rp_svc_stop
-	if [ -z "$from" ] || [ ! -d "$RP_BASE/live/$from" ]; then
-		rp_log "$reason; nothing to go back to: $RP_NAME is stopped"
-		rp_state "" "$from" failed "$reason"
+# ---- migrations of a transaction -------------------------------------------
+
+# rp_run_migration: the transaction's migration, forward (TX_MIGRATION up:
+# TO's migrate-up; down: FROM's migrate-down, FROM's code).
+rp_run_migration() {
+	case $TX_MIGRATION in
+	up)
+		_c=$(rp_meta "$TX_TO" MIGRATE_UP) || _c=
+		[ -n "$_c" ] || { [ "$TX_TO" = "$RP_VERSION" ] && _c=$RP_MIGRATE_UP; }
+		rp_migrate "$TX_TO" up "$_c" "$TX_TO_SCHEMA" "${TX_FROM:--}" "$TX_TO"
+		;;
+	down)
+		_c=$(rp_meta "$TX_FROM" MIGRATE_DOWN) || _c=
+		[ -n "$_c" ] || return 1
+		rp_migrate "$TX_FROM" down "$_c" "$TX_TO_SCHEMA" "$TX_FROM" "$TX_TO"
+		;;
+	*) return 0 ;;
+	esac
+}
+
+# rp_undo_migration: back to FROM's schema (up undone by TO's migrate-down,
+# down undone by FROM's migrate-up).  Fails when there is no way back.
+rp_undo_migration() {
+	case $TX_MIGRATION in
+	up)
+		_c=$(rp_meta "$TX_TO" MIGRATE_DOWN) || _c=
+		[ -n "$_c" ] || { [ "$TX_TO" = "$RP_VERSION" ] && _c=$RP_MIGRATE_DOWN; }
+		[ -n "$_c" ] || { rp_log "$TX_TO has no migrate-down: the database stays at schema '$TX_TO_SCHEMA'"; return 1; }
+		rp_migrate "$TX_TO" down "$_c" "$TX_FROM_SCHEMA" "$TX_TO" "$TX_FROM"
+		;;
+	down)
+		_c=$(rp_meta "$TX_FROM" MIGRATE_UP) || _c=
+		[ -n "$_c" ] || { rp_log "$TX_FROM has no migrate-up: the database stays at schema '$TX_TO_SCHEMA'"; return 1; }
+		rp_migrate "$TX_FROM" up "$_c" "$TX_FROM_SCHEMA" "$TX_TO" "$TX_FROM"
+		;;
+	*) return 0 ;;
+	esac
+}
+
+rp_migr_label() {
+	case $TX_MIGRATION in
+	up | down) printf '%s:%s' "$TX_MIGRATION" "$TX_TO_SCHEMA" ;;
+	*) printf '%s' - ;;
+	esac
+}
+
+# ---- reconciliation ----------------------------------------------------------
+
+# rp_settle: an unfinished transaction found by an entry point that is not
+# its own continuation is settled on the version whose schema the database
+# holds: an interrupted migration is run again (migrations must be safe to
+# run twice), current points at that version, the record goes and the
+# journal says so.  Nothing is started here; the caller goes on from the
+# settled version.  Fails (the record stays) when it cannot be settled.
+rp_settle() {
+	x=
+	case $TX_STEP in
+	migrating)
+		rp_log "a transition $TX_FROM -> $TX_TO was interrupted during its migration: running it again"
+		if rp_run_migration; then
+			TX_DB=$TX_TO_SCHEMA
+			x=$TX_TO
+		else
+			rp_txn_step migration-failed "?" || true
+			rp_log "the interrupted migration ($TX_FROM -> $TX_TO) fails again: the database schema is unknown; $RP_NAME stays stopped. Fix the database, then run the package manager again"
+			return 1
+		fi
+		;;
+	unmigrating | migration-failed)
+		rp_log "a transition $TX_FROM -> $TX_TO was interrupted while its migration was undone: undoing it again"
+		if rp_undo_migration; then
+			TX_DB=$TX_FROM_SCHEMA
+			x=$TX_FROM
+		else
+			rp_txn_step migration-failed "?" || true
+			rp_log "undoing the migration of $TX_FROM -> $TX_TO fails: the database schema is unknown; $RP_NAME stays stopped. Fix the database, then run the package manager again"
+			return 1
+		fi
+		;;
+	esac
+	if [ -z "$x" ]; then
+		case $TX_STEP in
+		begun | stopped) x=${TX_FROM:-$TX_TO} ;;
+		migrated | switched | started) x=$TX_TO ;;
+		*)
+			x=${TX_FROM:-$TX_TO}
+			[ "$TX_MIGRATION" = none ] || [ "$TX_DB" != "$TX_TO_SCHEMA" ] || x=$TX_TO
+			;;
+		esac
+	fi
+	if [ ! -d "$RP_BASE/live/$x" ] && [ -d "$RP_BASE/releases/$x" ]; then
+		rp_make_live "$x" || return 1
+	fi
+	if [ ! -d "$RP_BASE/live/$x" ]; then
+		rp_log "the transition $TX_FROM -> $TX_TO was interrupted and the files of $x, whose schema the database holds, are gone: install $x again"
+		return 1
+	fi
+	rp_switch "$x"
+	rp_journal "$TX_FROM" "$TX_TO" interrupted - "$(rp_migr_label)" \
+		"interrupted at step $TX_STEP; settled on $x (schema ${TX_DB:-?})"
+	rp_state "" "$x" interrupted "transition $TX_FROM -> $TX_TO interrupted at $TX_STEP; settled on $x, not running" "$TX_DB"
+	rp_txn_end
+	rp_log "the interrupted transition $TX_FROM -> $TX_TO is settled on $x"
+}
+
+# rp_reconcile [resume]: every entry point calls this first.  With "resume"
+# (this version's postinst/%post), a record whose target is this version is
+# left for rp_transition to continue; every other record is settled.
+rp_reconcile() {
+	rp_txn_load || return 0
+	# a relpkg 0.1.0 package ran a whole transition since: the record is stale
+	if [ "$(rp_state_get STATE_FORMAT)" != 2 ] &&
+		[ -n "$(find "$RP_META/state" -newer "$RP_TXN" 2>/dev/null)" ]; then
+		rp_journal "$TX_FROM" "$TX_TO" interrupted - - "interrupted at step $TX_STEP; superseded by a later transition"
+		rp_txn_end
 		return 0
 	fi
-	rp_log "$reason; bringing $from back"
-	# undo this transition's migration with the code that knows it
-	if [ "$migrated" = up ] && [ -n "$RP_MIGRATE_DOWN" ]; then
-		rp_migrate "$RP_VERSION" down "$RP_MIGRATE_DOWN" "$(rp_meta "$from" SCHEMA_VERSION)" \
-			"$RP_VERSION" "$from" || rp_log "migrate-down back to $from failed"
-	elif [ "$migrated" = down ]; then
-		up=$(rp_meta "$from" MIGRATE_UP)
-		if [ -n "$up" ]; then
-			rp_migrate "$from" up "$up" "$(rp_meta "$from" SCHEMA_VERSION)" "$RP_VERSION" "$from" ||
-				rp_log "migrate-up back to $from failed"
-		fi
+	if [ "${1:-}" = resume ] && [ "$TX_TO" = "$RP_VERSION" ]; then
+		RP_RESUME=1
+		return 0
 	fi
-	rp_switch "$from"
-	if rp_svc_start && rp_health; then
-		rp_log "$from is running again"
-		rp_state "$from" "$RP_VERSION" failed "$reason; $from running again"
-	else
-		rp_log "$from did not come back up either"
-		rp_state "" "$RP_VERSION" failed "$reason; $from did not come back up"
-	fi
+	rp_settle
 }
 
 # ---- transitions -------------------------------------------------------------
 
-# Incoming preinst / %pre.  A downgrade from a version that has a
-# migrate-down: stop it and run ITS migrate-down to this version's schema,
-# while its code is still on disk.  On failure it is started again and this
-# script fails, so nothing is unpacked.
+# rp_bring_back REASON FAILED_STEP: the transaction's TO failed: stop it,
+# undo the migration with the code that knows it, start FROM again judged by
+# FROM's own health check.  Always returns 1 (the transition failed).
+rp_bring_back() {
+	reason=$1 fstep=$2
+	rp_txn_step bringing-back || true
+	rp_svc_stop
+	from=$TX_FROM
+	if [ -z "$from" ] || { [ ! -d "$RP_BASE/live/$from" ] && [ ! -d "$RP_BASE/releases/$from" ]; }; then
+		rp_log "$reason; nothing to go back to: $RP_NAME is stopped"
+		rp_journal "$from" "$TX_TO" failed - "$(rp_migr_label)" "$reason"
+		rp_state "" "$from" failed "$reason" "$TX_DB"
+		rp_mark_failed "$fstep" "$reason"
+		[ "$TX_DB" = "?" ] || rp_txn_end
+		return 1
+	fi
+	rp_log "$reason; bringing $from back"
+	if [ "$TX_MIGRATION" != none ] && [ "$TX_DB" != "$TX_FROM_SCHEMA" ]; then
+		rp_txn_step unmigrating "?" || true
+		if rp_undo_migration; then
+			rp_txn_step bringing-back "$TX_FROM_SCHEMA" || true
+		else
+			rp_txn_step migration-failed "?" || true
+			rp_log "$reason, and undoing its migration failed too: the database schema is unknown, so neither version is started. Fix the database, then install $from or $TX_TO again"
+			rp_journal "$from" "$TX_TO" failed - "$(rp_migr_label)" "$reason; undoing the migration failed: stopped"
+			rp_state "" "$from" failed "$reason; undoing the migration failed: stopped" "?"
+			rp_mark_failed "$fstep" "$reason"
+			return 1
+		fi
+	fi
+	[ -d "$RP_BASE/live/$from" ] || rp_make_live "$from" || true
+	rp_switch "$from"
+	if rp_svc_start && rp_health "$from"; then
+		rp_log "$from is running again"
+		rp_state "$from" "$TX_TO" failed "$reason; $from running again" "$TX_FROM_SCHEMA"
+		rp_journal "$from" "$TX_TO" failed - "$(rp_migr_label)" "$reason; $from running again"
+	else
+		rp_log "$from did not come back up either"
+		rp_state "" "$TX_TO" failed "$reason; $from did not come back up" "$TX_FROM_SCHEMA"
+		rp_journal "$from" "$TX_TO" failed - "$(rp_migr_label)" "$reason; $from did not come back up"
+	fi
+	rp_mark_failed "$fstep" "$reason"
+	rp_txn_end
+	[ "$TX_TO" = "$from" ] || rm -rf "${RP_BASE:?}/live/$TX_TO"
+	return 1
+}
+
+# The failure marker: which configuration failed, against what.
+rp_fingerprint() {
+	{
+		cat "$RP_BASE/meta/$RP_VERSION.meta" 2>/dev/null
+		printf '%s\n' "$1"
+	} | cksum | cut -d' ' -f1
+}
+
+rp_mark_failed() {
+	{
+		printf 'FAILED_FORMAT=1\nVERSION=%s\nFROM=%s\nSTEP=%s\n' "$RP_VERSION" "$TX_FROM" "$1"
+		printf 'FINGERPRINT=%s\nREASON=%s\nTIME=%s\n' "$(rp_fingerprint "$TX_FROM")" \
+			"$(rp_clean "$2")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	} | rp_write "$RP_FAILED" || true
+}
+
+# A configure of this version that failed, retried with nothing changed
+# while the version it fell back to runs: refuse at once, touching nothing.
+rp_refuse_retry() {
+	[ -f "$RP_FAILED" ] || return 1
+	[ -z "${RELPKG_RETRY:-}" ] || return 1
+	[ "$(rp_kv "$RP_FAILED" VERSION)" = "$RP_VERSION" ] || return 1
+	f_from=$(rp_kv "$RP_FAILED" FROM)
+	[ "$f_from" = "$1" ] || return 1
+	[ "$(rp_kv "$RP_FAILED" FINGERPRINT)" = "$(rp_fingerprint "$f_from")" ] || return 1
+	if rp_have_systemd; then
+		rp_svc_active || return 1
+	fi
+	why=$(rp_kv "$RP_FAILED" REASON)
+	rp_log "the configuration of $RP_VERSION failed at $(rp_kv "$RP_FAILED" TIME) ($why) and nothing has changed since: not trying again, $f_from keeps running. Install a fixed version, or run 'relpkg rollback $RP_NAME' to make the package database agree with $f_from; to retry anyway, run the package manager with RELPKG_RETRY=1"
+	rp_journal "$f_from" "$RP_VERSION" refused - - "retry of the failed configuration refused (nothing changed): $why"
+	return 0
+}
+
+# rp_check_schemas FROM: a downgrade between two different declared
+# schemas needs FROM's migrate-down; without one, TO would run on FROM's
+# schema.  Checked before anything is unpacked.
+rp_check_schemas() {
+	from=$1
+	[ -n "$from" ] && [ "$from" != "$RP_VERSION" ] || return 0
+	rp_older "$RP_VERSION" "$from" || return 0
+	fs=$(rp_meta "$from" SCHEMA_VERSION) || fs=
+	[ -n "$fs" ] && [ -n "$RP_SCHEMA" ] && [ "$fs" != "$RP_SCHEMA" ] || return 0
+	down=$(rp_meta "$from" MIGRATE_DOWN) || down=
+	[ -z "$down" ] || return 0
+	[ -z "${RELPKG_FORCE_SCHEMA:-}" ] || return 0
+	rp_log "$from uses schema '$fs' and has no migrate-down; $RP_VERSION needs schema '$RP_SCHEMA': going back would run $RP_VERSION on another version's schema. Restore the database to schema '$RP_SCHEMA' and run again with RELPKG_FORCE_SCHEMA=1, or install a version with schema '$fs'"
+	return 1
+}
+
+# Incoming preinst / %pre: prepares, and stops nothing.
 rp_pre() {
 	rp_create_user
 	mkdir -p "$RP_META"
-	rm -f "$RP_META/pending"
-	from=$(rp_running_version)
-	[ -n "$from" ] && [ "$from" != "$RP_VERSION" ] || return 0
-	rp_older "$RP_VERSION" "$from" || return 0
-	down=$(rp_meta "$from" MIGRATE_DOWN) || down=
-	from_schema=$(rp_meta "$from" SCHEMA_VERSION) || from_schema=
-	[ -n "$down" ] && [ "$from_schema" != "$RP_SCHEMA" ] || return 0
-	t0=$(rp_now_ms)
-	rp_hook before-stop "$RP_HOOK_BEFORE_STOP" || return 1
-	rp_svc_stop
-	rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
-	if ! rp_migrate "$from" down "$down" "$RP_SCHEMA" "$from" "$RP_VERSION"; then
-		rp_log "migrate-down of $from to schema '$RP_SCHEMA' failed: $from stays installed and is started again"
-		rp_svc_start || true
-		rp_health || rp_log "$from is not healthy after the failed migration"
-		rp_journal "$from" "$RP_VERSION" failed - "down:$RP_SCHEMA" "migrate-down failed"
-		rp_state "$from" "$(rp_state_get PREVIOUS)" failed "migrate-down to $RP_VERSION failed"
+	RP_RESUME=
+	rp_reconcile resume || return 1
+	# a transition to this version left unfinished is continued by postinst
+	[ -n "$RP_RESUME" ] || rp_check_schemas "$(rp_running_version)"
+}
+
+# rp_transition FROM: FROM -> this version, as a transaction (or its
+# continuation when RP_RESUME is set and TX_* hold the record).
+rp_transition() {
+	if [ -z "${RP_RESUME:-}" ]; then
+		TX_ID="$(date +%s)-$$" TX_FROM=$1 TX_TO=$RP_VERSION
+		TX_FROM_SCHEMA='' TX_TO_SCHEMA=$RP_SCHEMA TX_T0='' TX_MIGRATION=none
+		[ -z "$1" ] || TX_FROM_SCHEMA=$(rp_meta "$1" SCHEMA_VERSION) || TX_FROM_SCHEMA=
+		if [ -n "$1" ] && rp_older "$RP_VERSION" "$1"; then
+			down=$(rp_meta "$1" MIGRATE_DOWN) || down=
+			if [ -n "$down" ] && [ "$TX_FROM_SCHEMA" != "$RP_SCHEMA" ]; then
+				TX_MIGRATION=down
+			elif [ -n "$RP_MIGRATE_UP" ] && { [ -z "$TX_FROM_SCHEMA" ] || [ "$TX_FROM_SCHEMA" = "$RP_SCHEMA" ]; }; then
+				TX_MIGRATION=up
+			fi
+		elif [ -n "$RP_MIGRATE_UP" ]; then
+			TX_MIGRATION=up
+		fi
+		TX_DB=$TX_FROM_SCHEMA
+		[ -n "$1" ] || TX_DB=$(rp_db_schema)
+		TX_STEP=begun
+		# the new tree is linked, and systemd reloaded, before anything
+		# stops: downtime excludes both
+		rp_make_live "$RP_VERSION" || return 1
+		rp_svc_prepare
+		TX_T0=$(rp_now_ms)
+		rp_txn_save || {
+			rp_log "cannot write the transaction record $RP_TXN (disk full?): nothing was stopped"
+			return 1
+		}
+	else
+		rp_log "continuing the interrupted transition ${TX_FROM:-(none)} -> $TX_TO from step $TX_STEP"
+		rp_journal "$TX_FROM" "$TX_TO" interrupted - "$(rp_migr_label)" "interrupted at step $TX_STEP; continued"
+		case $TX_STEP in
+		bringing-back | unmigrating | migration-failed)
+			[ "$TX_STEP" = bringing-back ] || TX_DB="?"
+			rp_bring_back "the interrupted transition to $TX_TO was being rolled back" start
+			return 1
+			;;
+		esac
+		[ -d "$RP_BASE/live/$RP_VERSION" ] && rp_live_matches "$RP_VERSION" ||
+			rp_make_live "$RP_VERSION" || return 1
+		rp_svc_prepare
+		[ -n "$TX_T0" ] || TX_T0=$(rp_now_ms)
+	fi
+	from=$TX_FROM
+
+	if [ "$TX_STEP" = begun ]; then
+		if [ -n "$from" ]; then
+			rp_hook before-stop "$RP_HOOK_BEFORE_STOP" || {
+				rp_txn_end
+				return 1
+			}
+			rp_svc_stop
+			rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
+		fi
+		rp_txn_step stopped || return 1
+	fi
+	if [ "$TX_STEP" = stopped ] || [ "$TX_STEP" = migrating ]; then
+		[ "$TX_STEP" = stopped ] || rp_log "running the interrupted migration again"
+		if [ "$TX_MIGRATION" != none ]; then
+			rp_txn_step migrating "?" || { rp_bring_back "cannot write the transaction record" start; return 1; }
+			if ! rp_run_migration; then
+				# a failed migration is taken to have changed nothing
+				TX_DB=$TX_FROM_SCHEMA
+				rp_bring_back "migrate-$TX_MIGRATION of $RP_VERSION failed" "migrate-$TX_MIGRATION"
+				return 1
+			fi
+		fi
+		TX_DB=$TX_TO_SCHEMA
+		[ "$TX_MIGRATION" != none ] || TX_DB=$TX_FROM_SCHEMA
+		rp_txn_step migrated || { rp_bring_back "cannot write the transaction record" start; return 1; }
+	fi
+	rp_txn_step switched || true
+	rp_switch "$RP_VERSION"
+	rp_hook before-start "$RP_HOOK_BEFORE_START" || true
+	rp_txn_step started || true
+	if ! rp_svc_start; then
+		rp_bring_back "$RP_VERSION failed to start" start
 		return 1
 	fi
-	printf '%s %s %s\n' "$from" "$RP_VERSION" "$t0" >"$RP_META/pending"
+	if ! rp_health; then
+		rp_bring_back "$RP_VERSION is not healthy" health
+		return 1
+	fi
+	down_ms=$(($(rp_now_ms) - TX_T0))
+	rp_hook after-start "$RP_HOOK_AFTER_START" || true
+	msg=install
+	[ -z "$from" ] || msg=switch
+	[ -z "${RP_RESUME:-}" ] || msg="$msg (continued after an interruption)"
+	[ -z "$RP_NOT_STARTED" ] || msg="$msg (not started: $RP_NOT_STARTED)"
+	migr=$(rp_migr_label)
+	rp_state "$RP_VERSION" "$from" ok "$msg" "$RP_SCHEMA"
+	rp_journal "$from" "$RP_VERSION" ok "$down_ms" "$migr" "$msg"
+	rm -f "$RP_FAILED"
+	rp_txn_end
+	rp_drop_stale_live "$RP_VERSION"
+	rp_log "$RP_VERSION running (${from:-fresh install}; downtime ${down_ms} ms; migrations $migr)"
 }
 
 # Incoming postinst configure / %post: switch to this version.
 rp_post() {
 	rp_create_user
-	rp_make_dirs
+	rp_make_dirs || return 1
 	rp_save_meta
+	rp_fix_secrets
+	RP_RESUME=
+	rp_reconcile resume || return 1
+	if [ -n "$RP_RESUME" ]; then
+		rp_transition
+		return
+	fi
 	from=$(rp_running_version)
-	migrated=- migr=- t0=
-	if [ -r "$RP_META/pending" ]; then
-		p=$(cat "$RP_META/pending")
-		p_from=${p%% *} p=${p#* }
-		p_to=${p%% *} p_t0=${p#* }
-		if [ "$p_to" = "$RP_VERSION" ] && [ "$p_from" = "$from" ]; then
-			migrated=down migr="down:$RP_SCHEMA" t0=$p_t0
-		fi
-		rm -f "$RP_META/pending"
+	if rp_refuse_retry "$from"; then
+		return 1
 	fi
 
 	if [ -n "$from" ] && [ "$from" = "$RP_VERSION" ]; then
-		# reinstall, or another revision of the same version
+		# reinstall, another revision of the same version, or a version
+		# settled on after an interruption
 		if rp_live_matches "$RP_VERSION"; then
-			if rp_have_systemd && ! systemctl is-active -q "$RP_UNIT"; then
-				rp_svc_start
+			if rp_have_systemd && ! rp_svc_active; then
+				rp_svc_start || true
+				if ! rp_health; then
+					rp_journal "$from" "$RP_VERSION" failed - - "not running, and does not start"
+					rp_state "" "$from" failed "$RP_VERSION does not start"
+					return 1
+				fi
+				rp_journal "$from" "$RP_VERSION" ok - - "was stopped: started"
+				rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "started"
+			else
+				rp_journal "$from" "$RP_VERSION" ok - - "reinstall: files unchanged, not restarted"
+				rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "reinstalled (files unchanged)"
 			fi
-			rp_journal "$from" "$RP_VERSION" ok - - "reinstall: files unchanged, not restarted"
-			rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "reinstalled (files unchanged)"
+			rm -f "$RP_FAILED"
+			rp_drop_stale_live "$RP_VERSION"
 			return 0
 		fi
+		# files changed (another build of the same version): restart on
+		# them; the schema is the same, so there is no migration
 		t0=$(rp_now_ms)
 		rp_hook before-stop "$RP_HOOK_BEFORE_STOP" || return 1
 		rp_svc_stop
 		rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
-		rp_make_live "$RP_VERSION"
+		rp_make_live "$RP_VERSION" || return 1
 		rp_switch "$RP_VERSION"
 		rp_hook before-start "$RP_HOOK_BEFORE_START" || true
 		if ! rp_svc_start || ! rp_health; then
@@ -441,59 +961,18 @@ rp_post() {
 		rp_hook after-start "$RP_HOOK_AFTER_START" || true
 		rp_journal "$from" "$RP_VERSION" ok $(($(rp_now_ms) - t0)) - "reinstall: files changed, restarted"
 		rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "reinstalled"
+		rm -f "$RP_FAILED"
 		return 0
 	fi
-
-	# the new tree is linked, and systemd reloaded, before anything stops:
-	# downtime excludes both
-	rp_make_live "$RP_VERSION"
-	rp_svc_prepare
-	if [ -z "$t0" ]; then
-		t0=$(rp_now_ms)
-		if [ -n "$from" ]; then
-			rp_hook before-stop "$RP_HOOK_BEFORE_STOP" || return 1
-			rp_svc_stop
-			rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
-		fi
-		if [ -n "$RP_MIGRATE_UP" ]; then
-			if ! rp_migrate "$RP_VERSION" up "$RP_MIGRATE_UP" "$RP_SCHEMA" "${from:--}" "$RP_VERSION"; then
-				rp_bring_back "$from" up "migrate-up of $RP_VERSION failed"
-				rp_journal "$from" "$RP_VERSION" failed - "up:$RP_SCHEMA" "migrate-up failed"
-				return 1
-			fi
-			migrated=up migr="up:$RP_SCHEMA"
-		fi
-	fi
-	rp_switch "$RP_VERSION"
-	rp_hook before-start "$RP_HOOK_BEFORE_START" || true
-	if ! rp_svc_start; then
-		rp_bring_back "$from" "$migrated" "$RP_VERSION failed to start"
-		rp_journal "$from" "$RP_VERSION" failed - "$migr" "start failed"
-		return 1
-	fi
-	if ! rp_health; then
-		rp_bring_back "$from" "$migrated" "$RP_VERSION is not healthy"
-		rp_journal "$from" "$RP_VERSION" failed - "$migr" "health check failed"
-		return 1
-	fi
-	down_ms=$(($(rp_now_ms) - t0))
-	rp_hook after-start "$RP_HOOK_AFTER_START" || true
-	if [ -n "$from" ] && [ "$from" != "$RP_VERSION" ]; then
-		rm -rf "${RP_BASE:?}/live/$from"
-	fi
-	msg=install
-	[ -z "$from" ] || msg=switch
-	[ -z "$RP_NOT_STARTED" ] || msg="$msg (not started: $RP_NOT_STARTED)"
-	rp_journal "$from" "$RP_VERSION" ok "$down_ms" "$migr" "$msg"
-	rp_state "$RP_VERSION" "$from" ok "$msg"
-	rp_log "$RP_VERSION running (${from:-fresh install}; downtime ${down_ms} ms; migrations $migr)"
+	rp_transition "$from"
 }
 
 # dpkg's abort paths: end with one consistent, running version.
 rp_ensure_running() {
+	rp_reconcile || return 0
 	from=$(rp_running_version)
 	[ -n "$from" ] || return 0
-	if rp_have_systemd && ! systemctl is-active -q "$RP_UNIT"; then
+	if rp_have_systemd && ! rp_svc_active; then
 		rp_log "bringing $from back up (dpkg abort path)"
 		rp_svc_start || true
 	fi
@@ -501,6 +980,7 @@ rp_ensure_running() {
 
 # Package removal: stop and disable; configuration and state stay.
 rp_remove_stop() {
+	rp_reconcile || true
 	rp_svc_stop
 	if rp_have_systemd; then
 		systemctl disable "$RP_UNIT" >/dev/null 2>&1 || true
@@ -516,7 +996,8 @@ rp_remove_cleanup() {
 		systemctl daemon-reload || true
 	fi
 	rp_journal "$from" - ok - - remove
-	rp_state "" "$from" ok removed
+	rp_state "" "$from" ok removed "$(rp_db_schema)"
+	rm -f "$RP_FAILED" "$RP_TXN"
 }
 
 rp_purge() {
@@ -530,7 +1011,47 @@ rp_purge() {
 	fi
 }
 
-# The unit's start guard (hooks/guard.sh); filled in by the transaction work.
+# ---- the unit's start guard (hooks/guard.sh, ExecStartPre=+) ---------------
+
+# Refuses to start a version on a schema that is not its own.  An
+# interrupted transition whose database schema is known is settled here
+# without migrations: current is pointed at the version that matches (the
+# record stays, for the package manager's recovery to finish and journal).
 rp_guard() {
+	cur=$(rp_running_version)
+	if [ -z "$cur" ]; then
+		echo "relpkg guard: $RP_BASE/current points at no version: install $RP_NAME again" >&2
+		return 1
+	fi
+	db=
+	if rp_txn_load; then
+		case $TX_STEP in
+		migrating | unmigrating | migration-failed)
+			echo "relpkg guard: the transition $TX_FROM -> $TX_TO was interrupted during a migration (step $TX_STEP): the database schema is unknown, so no version is started. Run 'dpkg --configure -a' (or install $TX_TO or $TX_FROM again with apt/dnf/rpm): the scripts run the migration again. 'relpkg status $RP_NAME' shows the record." >&2
+			return 1
+			;;
+		esac
+		if [ "$TX_MIGRATION" != none ]; then
+			db=$TX_DB
+			want=$TX_FROM
+			[ "$db" != "$TX_TO_SCHEMA" ] || want=$TX_TO
+			if [ "$want" != "$cur" ] && [ -d "$RP_BASE/live/$want" ]; then
+				echo "relpkg guard: the transition $TX_FROM -> $TX_TO was interrupted; the database is at schema '$db': starting $want, not $cur" >&2
+				rp_switch "$want"
+				cur=$want
+			fi
+		fi
+	else
+		db=$(rp_db_schema) || db=
+	fi
+	cs=$(rp_meta "$cur" SCHEMA_VERSION) || cs=
+	if [ -n "$db" ] && [ -n "$cs" ] && [ "$db" != "$cs" ]; then
+		echo "relpkg guard: $cur expects database schema '$cs' but the database is at '$db': not starting it. Install the version whose schema is '$db', or migrate the database and run 'relpkg status $RP_NAME'." >&2
+		return 1
+	fi
+	{
+		printf 'RUNNING_FORMAT=1\nVERSION=%s\nSCHEMA=%s\nINVOCATION=%s\nTIME=%s\n' "$cur" "$cs" \
+			"${INVOCATION_ID:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	} | rp_write "$RP_META/running" 2>/dev/null || true
 	return 0
 }
