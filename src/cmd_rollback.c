@@ -29,9 +29,12 @@ static int evr_cmp(void *ctx, const char *a, const char *b)
 static void usage(void)
 {
 	puts("usage: relpkg rollback NAME [--to VERSION] [--store DIR] [--dry-run] [--yes] [--deb|--rpm]\n\n"
-	     "Goes back to the version that ran before (the journal), else the highest\n"
-	     "lower version, checked installable with libsolv first; runs apt-get / dnf\n"
-	     "(or dpkg -i / rpm -U --oldpackage on the store's file), then pins it.\n\n"
+	     "After a failed transition: the version that runs now, so that the package\n"
+	     "database agrees with it (no migration).  Otherwise: the newest version lower\n"
+	     "than the installed one that ran healthy here (the journal); never a higher\n"
+	     "one unless --to names it.  Checked installable with libsolv first; runs\n"
+	     "apt-get / dnf (or dpkg -i / rpm -U --oldpackage on the store's file), then\n"
+	     "pins it.\n\n"
 	     "  --to VERSION  go to this version (package version 1.0.0-1, or upstream 1.0.0)\n"
 	     "  --store DIR   take versions from a relpkg repo DIR instead of apt/dnf's sources\n"
 	     "  --dry-run     print the plan, change nothing\n"
@@ -64,6 +67,25 @@ static int confirm(const char *plan)
 	if (!fgets(ans, sizeof ans, stdin) || (ans[0] != 'y' && ans[0] != 'Y'))
 		return rp_err("rollback cancelled");
 	return 0;
+}
+
+/* What the scripts and the package database say, as the policy's input.
+ * Strings borrowed from rs/meta or owned by the caller. */
+static void policy_input(const struct relstate *rs, const struct kvfile *meta, enum pkgfmt fmt,
+			 struct rb_input *in)
+{
+	const char *running = kv_get(&rs->running, "VERSION");
+	if (!running || !*running)
+		running = kv_get(&rs->state, "RUNNING");
+	in->running = running && *running ? running : NULL;
+	in->running_evr = kv_get(meta, fmt == FMT_RPM ? "RPM_VERSION" : "DEB_VERSION");
+	in->result = kv_get(&rs->state, "RESULT");
+	in->failed_version = kv_get(&rs->failed, "VERSION");
+	in->txn = rs->txn.present;
+	in->txn_from = kv_get(&rs->txn, "FROM");
+	in->txn_to = kv_get(&rs->txn, "TO");
+	in->txn_step = kv_get(&rs->txn, "STEP");
+	in->journal = rs->journal.present ? &rs->journal : NULL;
 }
 
 int cmd_rollback(int argc, char **argv)
@@ -107,11 +129,22 @@ int cmd_rollback(int argc, char **argv)
 	struct solve_ctx *sc = NULL;
 	struct solve_pkg *cand = NULL;
 	size_t ncand = 0;
-	char *installed = NULL, *problem = NULL, **ups = NULL;
+	char *installed = NULL, *problem = NULL, **ups = NULL, *inst_up = NULL, *dbevr = NULL, *dbstate = NULL;
+	char *pinned = NULL;
 	struct rb_candidate *rc_c = NULL;
-	struct journal j = { 0 };
-	struct buf plan = BUF_INIT, state = BUF_INIT;
+	struct relstate rs;
+	struct kvfile meta = { 0 };
+	struct rb_plan pl = { .why = BUF_INIT };
+	struct buf plan = BUF_INIT, ver = BUF_INIT, file = BUF_INIT;
+	int pin_moved = 0;
 
+	if (relstate_read(NULL, name, &rs) < 0)
+		return -1;
+	/* a pin that cannot hold anything is refused before anything changes */
+	if (!nopin && pin_check_tool(fmt, NULL) < 0) {
+		rp_err_context("rollback %s", name);
+		goto out;
+	}
 	sc = solve_open(fmt, store);
 	if (!sc)
 		goto out;
@@ -126,33 +159,26 @@ int cmd_rollback(int argc, char **argv)
 		rc_c[i].evr = cand[i].evr;
 		rc_c[i].upstream = ups[i];
 	}
-	if (journal_read(NULL, name, &j) < 0)
+	pkgdb_query(fmt, name, &dbevr, &dbstate);
+	if (pin_current(fmt, NULL, name, &pinned) < 0)
 		goto out;
-	/* what runs: the scripts' state file, else the newest journal entry */
-	char running[512] = "";
-	buf_addf(&state, "/var/lib/relpkg/%s/state", name);
-	FILE *sf = fopen(state.p, "r");
-	if (sf) {
-		char line[512];
-		while (fgets(line, sizeof line, sf))
-			if (!strncmp(line, "RUNNING=", 8)) {
-				line[strcspn(line, "\n")] = 0;
-				snprintf(running, sizeof running, "%s", line + 8);
-			}
-		fclose(sf);
-	}
+	const char *running = kv_get(&rs.running, "VERSION");
+	if (!running || !*running)
+		running = kv_get(&rs.state, "RUNNING");
+	if (meta_read(NULL, name, running, &meta) < 0)
+		goto out;
 	struct rb_input in = {
-		.installed_evr = installed, .running = running[0] ? running : NULL,
-		.previous = running[0] ? journal_previous(&j, running) : NULL,
+		.installed_evr = installed, .db_state = dbstate, .pinned = pinned,
 		.to = to, .c = rc_c, .n = ncand, .cmp = evr_cmp, .cmp_ctx = &fmt,
 	};
-	size_t t;
-	const char *why;
-	if (rollback_pick(&in, &t, &why) < 0) {
+	if (installed)
+		in.installed_upstream = inst_up = upstream_of(installed);
+	policy_input(&rs, &meta, fmt, &in);
+	if (rollback_pick(&in, &pl) < 0) {
 		rp_err_context("rollback %s", name);
 		goto out;
 	}
-	const struct solve_pkg *target = &cand[t];
+	const struct solve_pkg *target = &cand[pl.target];
 	if (solve_can_install(sc, name, target->evr, &problem) < 0)
 		goto out;
 	if (problem) {
@@ -163,7 +189,6 @@ int cmd_rollback(int argc, char **argv)
 	/* the plan: the native tool, with the arguments it will get */
 	const char *argvv[16];
 	int k = 0;
-	struct buf ver = BUF_INIT, file = BUF_INIT;
 	if (fmt == FMT_DEB) {
 		if (store && target->location) {
 			buf_addf(&file, "%s/%s", store, target->location);
@@ -190,45 +215,64 @@ int cmd_rollback(int argc, char **argv)
 			argvv[k++] = "rpm";
 			argvv[k++] = "-U";
 			argvv[k++] = "--oldpackage";
+			if (installed && !evr_cmp(&fmt, installed, target->evr))
+				argvv[k++] = "--replacepkgs";
 			argvv[k++] = file.p;
 		} else {
 			buf_addf(&ver, "%s-%s", name, target->evr);
 			argvv[k++] = "dnf";
 			argvv[k++] = "-y";
-			argvv[k++] = "downgrade";
+			argvv[k++] = !installed ? "install"
+				     : evr_cmp(&fmt, target->evr, installed) > 0 ? "upgrade"
+				     : evr_cmp(&fmt, target->evr, installed) < 0 ? "downgrade" : "reinstall";
 			argvv[k++] = ver.p;
 		}
 	}
 	argvv[k] = NULL;
-	buf_addf(&plan, "rollback %s: %s -> %s (%s; installable: checked with libsolv)\n  run:",
-		 name, installed, target->evr, why);
+	if (installed)
+		buf_addf(&plan, "rollback %s: %s%s%s%s -> %s\n  why: %s\n  installable: checked with libsolv\n  run:",
+			 name, installed, dbstate && strcmp(dbstate, "installed") ? " (" : "",
+			 dbstate && strcmp(dbstate, "installed") ? dbstate : "",
+			 dbstate && strcmp(dbstate, "installed") ? ")" : "", target->evr, pl.why.p);
+	else
+		buf_addf(&plan, "rollback %s: nothing is installed; installs %s\n  why: %s\n"
+			 "  installable: checked with libsolv\n  run:", name, target->evr, pl.why.p);
 	for (int i = 0; i < k; i++)
 		buf_addf(&plan, " %s", argvv[i]);
+	if (pinned && !nopin)
+		buf_addf(&plan, "\n  first: lift relpkg's pin at %s (put back if the run fails)", pinned);
 	if (!nopin)
 		buf_addf(&plan, "\n  then: relpkg pin %s %s", name, target->evr);
 	if (dry) {
 		printf("%s\n(dry run: nothing changed)\n", plan.p);
 		rc = 0;
-		goto done;
+		goto out;
 	}
 	if (!yes && confirm(plan.p) < 0)
-		goto done;
+		goto out;
 	printf("%s\n", plan.p);
 	fflush(stdout);
+	/* dnf's versionlock hides every version but the pinned one, even from
+	 * `dnf downgrade NAME-VER`: the old pin goes first */
+	if (pinned && !nopin) {
+		int removed;
+		if (pin_release(fmt, NULL, name, &removed) < 0)
+			goto out;
+		pin_moved = removed;
+	}
 	int st = exec_run(argvv);
 	if (st != 0) {
 		rp_err("rollback %s: %s exited with status %d; see its output above and `relpkg status %s`",
 		       name, argvv[0], st, name);
-		goto done;
+		if (pin_moved && pin_write(fmt, NULL, name, pinned) < 0)
+			rp_warn("could not put back the pin of %s at %s", name, pinned);
+		goto out;
 	}
 	if (!nopin && pin_write(fmt, NULL, name, target->evr) < 0)
-		goto done;
+		goto out;
 	printf("rolled back %s to %s%s\n", name, target->evr, nopin ? "" : " and pinned it "
 	       "(relpkg pin --release to lift)");
 	rc = 0;
-done:
-	buf_free(&ver);
-	buf_free(&file);
 out:
 	for (size_t i = 0; i < ncand; i++)
 		free(ups ? ups[i] : NULL);
@@ -236,10 +280,17 @@ out:
 	free(rc_c);
 	solve_pkgs_free(cand, ncand);
 	free(installed);
+	free(inst_up);
+	free(dbevr);
+	free(dbstate);
+	free(pinned);
 	free(problem);
-	journal_free(&j);
+	kv_free(&meta);
+	relstate_free(&rs);
+	buf_free(&pl.why);
 	buf_free(&plan);
-	buf_free(&state);
+	buf_free(&ver);
+	buf_free(&file);
 	solve_close(sc);
 	return rc;
 }

@@ -49,7 +49,11 @@ static int write_file(const char *path, const char *text, size_t len)
 	int fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int rc = -1;
 	if (fd < 0) {
-		rp_errno("%s", tmp.p);
+		if (errno == EACCES || errno == EPERM || errno == EROFS)
+			rp_errno("cannot write %s (pins change the package manager's configuration: run as "
+				 "root, e.g. with sudo, or give --print to see the configuration)", path);
+		else
+			rp_errno("%s", tmp.p);
 		goto out;
 	}
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
@@ -119,16 +123,9 @@ int pin_write(enum pkgfmt fmt, const char *root, const char *name, const char *v
 		pin_text(fmt, name, version, &text);
 	} else {
 		int removed;
-		dnf_list_path(root, &path);
-		struct buf dir = BUF_INIT;
-		buf_addf(&dir, "%s/etc/dnf/plugins", rootp(root));
-		if (access(dir.p, F_OK) < 0) {
-			rp_err("%s: no dnf plugin directory: install the versionlock plugin "
-			       "(dnf-plugins-core / python3-dnf-plugin-versionlock) to pin", dir.p);
-			buf_free(&dir);
+		if (pin_check_tool(fmt, root) < 0)
 			goto out;
-		}
-		buf_free(&dir);
+		dnf_list_path(root, &path);
 		if (versionlock_without(path.p, name, &text, &removed) < 0)
 			goto out;
 		pin_text(fmt, name, version, &text);
@@ -149,6 +146,8 @@ int pin_release(enum pkgfmt fmt, const char *root, const char *name, int *remove
 		buf_addf(&path, "%s/etc/apt/preferences.d/relpkg-%s.pref", rootp(root), name);
 		if (unlink(path.p) == 0)
 			*removed = 1;
+		else if (errno == EACCES || errno == EPERM || errno == EROFS)
+			rc = rp_errno("cannot remove %s (run as root, e.g. with sudo)", path.p);
 		else if (errno != ENOENT)
 			rc = rp_errno("%s", path.p);
 	} else {
@@ -179,4 +178,119 @@ enum pkgfmt pin_guess_format(const char *name)
 			return FMT_RPM;
 	}
 	return access("/etc/apt", F_OK) == 0 ? FMT_DEB : FMT_RPM;
+}
+
+/* How to get dnf's versionlock plugin, for messages. */
+#define VERSIONLOCK_HOWTO                                                                                 \
+	"install the versionlock plugin: `dnf install python3-dnf-plugin-versionlock` (Fedora, RHEL and "  \
+	"derivatives; `dnf install 'dnf-command(versionlock)'` finds it by its command) or "                \
+	"`apt-get install dnf-plugins-core` (Debian, Ubuntu)"
+
+int pin_check_tool(enum pkgfmt fmt, const char *root)
+{
+	if (fmt == FMT_DEB)
+		return 0;
+	if (*rootp(root)) {
+		struct buf conf = BUF_INIT;
+		buf_addf(&conf, "%s/etc/dnf/plugins/versionlock.conf", rootp(root));
+		int ok = access(conf.p, F_OK) == 0;
+		if (!ok)
+			rp_err("no dnf versionlock plugin under %s (no %s): a pin there would hold nothing; "
+			       VERSIONLOCK_HOWTO, root, conf.p);
+		buf_free(&conf);
+		return ok ? 0 : -1;
+	}
+	if (!exec_have("dnf"))
+		return rp_err("dnf is not installed: an rpm pin is a dnf versionlock entry and would hold "
+			      "nothing here (give --no-pin to roll back without one)");
+	const char *argv[] = { "dnf", "-q", "-C", "versionlock", "list", NULL };
+	int st = exec_capture(argv, NULL, 1);
+	if (st != 0)
+		return rp_err("dnf's versionlock plugin is not available (`dnf versionlock list` exited "
+			      "with status %d): a pin would hold nothing, `dnf upgrade` would still offer "
+			      "other versions; " VERSIONLOCK_HOWTO, st);
+	return 0;
+}
+
+int pin_current(enum pkgfmt fmt, const char *root, const char *name, char **version)
+{
+	*version = NULL;
+	struct buf path = BUF_INIT, marker = BUF_INIT;
+	int rc = 0;
+	if (fmt == FMT_DEB)
+		buf_addf(&path, "%s/etc/apt/preferences.d/relpkg-%s.pref", rootp(root), name);
+	else
+		dnf_list_path(root, &path);
+	buf_addf(&marker, "# relpkg pin %s\n", name);
+	FILE *f = fopen(path.p, "r");
+	if (!f) {
+		if (errno != ENOENT)
+			rc = rp_errno("%s", path.p);
+		goto out;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	int next = 0;
+	while (!*version && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = 0;
+		const char *v = NULL;
+		if (fmt == FMT_DEB && !strncmp(line, "Pin: version ", 13))
+			v = line + 13;
+		else if (fmt == FMT_RPM && next && !strncmp(line, name, strlen(name)) && line[strlen(name)] == '-')
+			v = line + strlen(name) + 1;
+		next = fmt == FMT_RPM && !strncmp(line, marker.p, marker.len - 1) && !line[marker.len - 1];
+		if (!v)
+			continue;
+		if (!strncmp(v, "0:", 2))
+			v += 2;
+		size_t n = strlen(v);
+		if (n >= 2 && !strcmp(v + n - 2, ".*"))
+			n -= 2;
+		if (n >= 2 && !strncmp(v + n - 2, "-*", 2))
+			n -= 2;
+		*version = xstrndup(v, n);
+	}
+	free(line);
+	fclose(f);
+out:
+	buf_free(&path);
+	buf_free(&marker);
+	return rc;
+}
+
+static char *dup_chomped(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	return xstrndup(s, n);
+}
+
+void pkgdb_query(enum pkgfmt fmt, const char *name, char **evr, char **state)
+{
+	*evr = *state = NULL;
+	struct buf out = BUF_INIT;
+	if (fmt == FMT_DEB && exec_have("dpkg-query")) {
+		const char *argv[] = { "dpkg-query", "-W", "-f", "${Version}\t${Status}", name, NULL };
+		if (exec_capture(argv, &out, 1) == 0 && out.len) {
+			const char *tab = strchr(out.p, '\t');
+			const char *st = tab ? strrchr(tab, ' ') : NULL;
+			st = st ? st + 1 : tab ? tab + 1 : "";
+			*state = dup_chomped(st, strlen(st));
+			if (tab && strcmp(*state, "not-installed") && strcmp(*state, "config-files"))
+				*evr = xstrndup(out.p, (size_t)(tab - out.p));
+		}
+	} else if (fmt == FMT_RPM && exec_have("rpm")) {
+		const char *argv[] = { "rpm", "-q", "--qf", "%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n",
+				       name, NULL };
+		if (exec_capture(argv, &out, 1) == 0 && out.len) {
+			char *nl = strchr(out.p, '\n');
+			*evr = dup_chomped(out.p, nl ? (size_t)(nl - out.p) : out.len);
+			*state = xstrdup(nl && nl[1] ? "duplicate" : "installed");
+		}
+	}
+	if (!*evr) {
+		free(*state);
+		*state = NULL;
+	}
+	buf_free(&out);
 }
