@@ -25,6 +25,11 @@
 #define ENTRY_MAGIC "relpkg-repo-entry 1\n"
 #define ENTRY_SUFFIX ".entry"
 #define ENTRY_MAX (64u << 20)   /* an entry file larger than this is corrupt */
+/* staged new content and the kept previous file of a transaction: under
+ * the store's lock, so fixed names; a killed command's leftovers are
+ * removed by the next add or prune (store_sweep) */
+#define TXN_NEW ".relpkg-new"
+#define TXN_OLD ".relpkg-old"
 
 void repo_entry_release(struct repo_entry *e)
 {
@@ -212,6 +217,204 @@ time_t repo_now(void)
 	return time(NULL);
 }
 
+int repo_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		unsigned c = *p;
+		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (!len || (size_t)(end - p) < len)
+			return 0;
+		uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+		for (size_t i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+		if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+			return 0;
+		p += len;
+	}
+	return 1;
+}
+
+/* ---- index transactions ------------------------------------------------ */
+
+/* Test-only fault injection (tests/t_repo.sh): RELPKG_TEST_FAULT=stage:NAME
+ * fails staging the file NAME, commit:NAME fails its rename.  Not for use
+ * outside the test suite. */
+static int fault(const char *phase, const char *name)
+{
+	const char *f = getenv("RELPKG_TEST_FAULT");
+	size_t pl = strlen(phase);
+	return f && !strncmp(f, phase, pl) && f[pl] == ':' && !strcmp(f + pl + 1, name);
+}
+
+static struct repo_txn_op *txn_push(struct repo_txn *t, const char *dir, const char *name, int top)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->v = xrealloc(t->v, t->cap * sizeof *t->v);
+	}
+	struct repo_txn_op *op = &t->v[t->n++];
+	memset(op, 0, sizeof *op);
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "%s/%s", dir, name);
+	op->path = buf_detach(&b);
+	buf_addf(&b, "%s/.%s" TXN_NEW, dir, name);
+	op->tmp = buf_detach(&b);
+	buf_addf(&b, "%s/.%s" TXN_OLD, dir, name);
+	op->old = buf_detach(&b);
+	op->top = top;
+	return op;
+}
+
+int repo_txn_write(struct repo_txn *t, const char *dir, const char *name, const void *p, size_t n, int top)
+{
+	struct repo_txn_op *op = txn_push(t, dir, name, top);
+	op->write = 1;
+	if (fault("stage", name))
+		return rp_err("%s: cannot stage (RELPKG_TEST_FAULT)", op->path);
+	unlink(op->tmp);
+	int fd = open(op->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return rp_errno("cannot create %s", op->tmp);
+	op->staged = 1;
+	int rc = 0;
+	if (fchmod(fd, 0644) < 0 || write_all(fd, p, n, op->tmp) < 0 || fsync(fd) < 0)
+		rc = errno ? rp_errno("%s", op->tmp) : -1;
+	if (close(fd) < 0 && rc == 0)
+		rc = rp_errno("%s", op->tmp);
+	return rc;
+}
+
+void repo_txn_remove(struct repo_txn *t, const char *dir, const char *name, int top)
+{
+	txn_push(t, dir, name, top);
+}
+
+void repo_txn_after(struct repo_txn *t, const char *dir, const char *name)
+{
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "%s/%s", dir, name);
+	t->after = xrealloc(t->after, (t->nafter + 1) * sizeof *t->after);
+	t->after[t->nafter++] = buf_detach(&b);
+}
+
+void repo_txn_release(struct repo_txn *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct repo_txn_op *op = &t->v[i];
+		if (op->staged)
+			unlink(op->tmp);
+		if (op->backed_up)
+			unlink(op->old);
+		free(op->path);
+		free(op->tmp);
+		free(op->old);
+	}
+	for (size_t i = 0; i < t->nafter; i++)
+		free(t->after[i]);
+	free(t->v);
+	free(t->after);
+	memset(t, 0, sizeof *t);
+}
+
+/* The order of the renames: every index first, the files that describe
+ * them (top) last, each group in the order it was staged. */
+static struct repo_txn_op *txn_nth(struct repo_txn *t, size_t k)
+{
+	size_t seen = 0;
+	for (int top = 0; top < 2; top++)
+		for (size_t i = 0; i < t->n; i++)
+			if (!!t->v[i].top == top && seen++ == k)
+				return &t->v[i];
+	return NULL;
+}
+
+static void fsync_dir_of(const char *path)
+{
+	char *d = xstrdup(path);
+	char *slash = strrchr(d, '/');
+	if (slash)
+		*slash = 0;
+	int fd = open(slash ? d : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(d);
+}
+
+int repo_txn_commit(struct repo_txn *t)
+{
+	int rc = -1;
+	size_t k = 0;
+	/* 1. keep the current version of every file under a second name, so
+	 * that a failed rename below can put the old set back */
+	for (size_t i = 0; i < t->n; i++) {
+		struct repo_txn_op *op = &t->v[i];
+		struct stat st;
+		if (lstat(op->path, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			rp_errno("%s", op->path);
+			goto undo;
+		}
+		unlink(op->old);
+		if (!S_ISREG(st.st_mode) || link(op->path, op->old) < 0) {
+			if (S_ISREG(st.st_mode))
+				rp_errno("%s: cannot keep the current file", op->path);
+			else
+				rp_err("%s: not a regular file", op->path);
+			goto undo;
+		}
+		op->backed_up = 1;
+	}
+	/* 2. the renames (and removals), top files last */
+	for (; k < t->n; k++) {
+		struct repo_txn_op *op = txn_nth(t, k);
+		const char *base = strrchr(op->path, '/') + 1;
+		if (fault("commit", base)) {
+			rp_err("%s: cannot rename (RELPKG_TEST_FAULT)", op->path);
+			goto undo;
+		}
+		if (op->write ? rename(op->tmp, op->path) < 0 : (unlink(op->path) < 0 && errno != ENOENT)) {
+			rp_errno("%s: %s", op->path, op->write ? "rename" : "unlink");
+			goto undo;
+		}
+		op->staged = 0;
+		op->done = 1;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		/* once per directory (ops of one directory are staged together) */
+		const char *a = t->v[i].path, *b = i ? t->v[i - 1].path : "";
+		size_t la = (size_t)(strrchr(a, '/') - a);
+		if (!i || strncmp(a, b, la + 1) || strchr(b + la + 1, '/'))
+			fsync_dir_of(a);
+	}
+	rc = 0;
+	/* 3. the new set is in place: files only the old one used can go */
+	for (size_t i = 0; i < t->nafter; i++)
+		unlink(t->after[i]);
+	goto out;
+undo:
+	/* back to the old set, newest change first */
+	while (k-- > 0) {
+		struct repo_txn_op *op = txn_nth(t, k);
+		if (!op->done)
+			continue;
+		if (op->backed_up ? rename(op->old, op->path) < 0 : (op->write && unlink(op->path) < 0))
+			rp_warn("%s: could not put the previous file back: %s", op->path, strerror(errno));
+		else
+			op->backed_up = 0;
+	}
+out:
+	repo_txn_release(t);
+	return rc;
+}
+
 int repo_gpg_sign(const char *key, const struct buf *data, int clearsign, struct buf *out)
 {
 	/* gpg reads the data from a scratch file: exec_capture gives the child /dev/null as stdin */
@@ -259,29 +462,21 @@ static void entry_name(struct buf *b, const struct repo_entry *e)
 	buf_addf(b, "%s%s", base ? base + 1 : e->file, ENTRY_SUFFIX);
 }
 
-static int entry_save(const char *dir, const struct repo_entry *e)
+static void entry_render(const struct repo_entry *e, struct buf *b)
 {
-	struct buf b = BUF_INIT, idx = BUF_INIT, name = BUF_INIT;
-	buf_adds(&b, ENTRY_MAGIC);
-	buf_addf(&b, "format %s\nname %s\nversion %s\narch %s\nfile %s\nsize %llu\nsha256 %s\nmtime %lld\n",
+	buf_adds(b, ENTRY_MAGIC);
+	buf_addf(b, "format %s\nname %s\nversion %s\narch %s\nfile %s\nsize %llu\nsha256 %s\nmtime %lld\n",
 		 e->format == RF_DEB ? "deb" : "rpm", e->name, e->version, e->arch, e->file,
 		 (unsigned long long)e->size, e->sha256, (long long)e->mtime);
 	for (int i = 0; i < FR_N; i++) {
-		buf_addf(&b, "frag %d %zu\n", i, e->frag[i].len);
-		buf_add(&b, buf_str(&e->frag[i]), e->frag[i].len);
+		buf_addf(b, "frag %d %zu\n", i, e->frag[i].len);
+		buf_add(b, buf_str(&e->frag[i]), e->frag[i].len);
 	}
-	index_dir(&idx, dir);
-	entry_name(&name, e);
-	int rc = repo_write_file(idx.p, name.p, b.p, b.len);
-	buf_free(&b);
-	buf_free(&idx);
-	buf_free(&name);
-	return rc;
 }
 
 static int read_whole(const char *path, struct buf *out, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return rp_errno("%s", path);
 	char chunk[8192];
@@ -306,12 +501,13 @@ static int read_whole(const char *path, struct buf *out, size_t max)
 	return rc;
 }
 
-/* Takes the next "key value\n" line of an entry file. */
+/* Takes the next "key value\n" line of an entry file (value without NUL). */
 static char *take_line(char **p, char *end, const char *key)
 {
 	char *nl = memchr(*p, '\n', (size_t)(end - *p));
 	size_t kl = strlen(key);
-	if (!nl || (size_t)(nl - *p) < kl + 1 || strncmp(*p, key, kl) || (*p)[kl] != ' ')
+	if (!nl || (size_t)(nl - *p) < kl + 1 || strncmp(*p, key, kl) || (*p)[kl] != ' ' ||
+	    memchr(*p, 0, (size_t)(nl - *p)))
 		return NULL;
 	*nl = 0;
 	char *v = *p + kl + 1;
@@ -319,15 +515,77 @@ static char *take_line(char **p, char *end, const char *key)
 	return v;
 }
 
-static int entry_load(const char *path, struct repo_entry *e)
+/* A name, version or arch as the readers accept them: UTF-8, no control
+ * characters, no '/', no blanks (they are fields of `repo list`). */
+static int plain_token(const char *v)
+{
+	if (!*v || !repo_utf8_valid(v, strlen(v)))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '/')
+			return 0;
+	return 1;
+}
+
+/* "pool/NAME": NAME a plain file name the store could have written. */
+static int pool_file_ok(const char *file)
+{
+	if (strncmp(file, "pool/", 5))
+		return 0;
+	const char *b = file + 5;
+	return plain_token(b) && b[0] != '.';
+}
+
+static int digits(const char *v, int sign, unsigned long long max, unsigned long long *out)
+{
+	if (sign && *v == '-')
+		v++;
+	if (!*v || strlen(v) > 19)
+		return 0;
+	unsigned long long x = 0;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		x = x * 10 + (unsigned)(*p - '0');
+	}
+	if (x > max)
+		return 0;
+	*out = x;
+	return 1;
+}
+
+/* A stanza field's first-line value in frag (field names are
+ * case-insensitive; blanks around the value dropped), or NULL. */
+static char *stanza_field(const struct buf *frag, const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *l = buf_str(frag); *l;) {
+		const char *eol = strchr(l, '\n');
+		size_t len = eol ? (size_t)(eol - l) : strlen(l);
+		if (len > nl && !strncasecmp(l, name, nl) && l[nl] == ':') {
+			const char *v = l + nl + 1, *e = l + len;
+			while (v < e && (*v == ' ' || *v == '\t'))
+				v++;
+			while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			return xstrndup(v, (size_t)(e - v));
+		}
+		if (!eol)
+			break;
+		l = eol + 1;
+	}
+	return NULL;
+}
+
+int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_entry *e)
 {
 	struct buf b = BUF_INIT;
 	int rc = -1;
-	if (read_whole(path, &b, ENTRY_MAX) < 0)
-		goto out;
+	memset(e, 0, sizeof *e);
+	buf_add(&b, text, n);
 	char *p = b.p, *end = b.p + b.len;
 	if (b.len < strlen(ENTRY_MAGIC) || memcmp(p, ENTRY_MAGIC, strlen(ENTRY_MAGIC))) {
-		rp_err("%s: not a relpkg repository entry", path);
+		rp_err("%s: not a relpkg repository entry", what);
 		goto out;
 	}
 	p += strlen(ENTRY_MAGIC);
@@ -335,31 +593,107 @@ static int entry_load(const char *path, struct repo_entry *e)
 	static const char *keys[8] = { "format", "name", "version", "arch", "file", "size", "sha256", "mtime" };
 	for (int i = 0; i < 8; i++)
 		if (!(v[i] = take_line(&p, end, keys[i]))) {
-			rp_err("%s: corrupt entry (no %s)", path, keys[i]);
+			rp_err("%s: corrupt entry (no %s line)", what, keys[i]);
 			goto out;
 		}
+	const char *bad = NULL;
+	unsigned long long size = 0, mtime = 0;
+	if (strcmp(v[0], "deb") && strcmp(v[0], "rpm"))
+		bad = "format";
+	else if (!plain_token(v[1]))
+		bad = "name";
+	else if (!plain_token(v[2]))
+		bad = "version";
+	else if (!plain_token(v[3]))
+		bad = "arch";
+	else if (!pool_file_ok(v[4]))
+		bad = "file (not a plain file name in pool/)";
+	else if (!digits(v[5], 0, UINT64_MAX, &size))
+		bad = "size";
+	else if (strlen(v[6]) != 64 || strspn(v[6], "0123456789abcdef") != 64)
+		bad = "sha256";
+	else if (!digits(v[7], 1, INT64_MAX, &mtime))
+		bad = "mtime";
+	if (bad) {
+		rp_err("%s: corrupt entry (bad %s)", what, bad);
+		goto out;
+	}
 	e->format = !strcmp(v[0], "rpm") ? RF_RPM : RF_DEB;
 	e->name = xstrdup(v[1]);
 	e->version = xstrdup(v[2]);
 	e->arch = xstrdup(v[3]);
 	e->file = xstrdup(v[4]);
-	e->size = strtoull(v[5], NULL, 10);
-	snprintf(e->sha256, sizeof e->sha256, "%s", v[6]);
-	e->mtime = (time_t)strtoll(v[7], NULL, 10);
+	e->size = size;
+	memcpy(e->sha256, v[6], 65);
+	e->mtime = (time_t)(v[7][0] == '-' ? -(long long)mtime : (long long)mtime);
 	for (int i = 0; i < FR_N; i++) {
 		char *l = take_line(&p, end, "frag");
-		unsigned long long len;
-		int idx;
-		if (!l || sscanf(l, "%d %llu", &idx, &len) != 2 || idx != i || len > (size_t)(end - p)) {
-			rp_err("%s: corrupt entry (fragment %d)", path, i);
+		unsigned long long len = 0;
+		char num[2] = { (char)('0' + i), 0 };
+		if (!l || strncmp(l, num, 1) || l[1] != ' ' || !digits(l + 2, 0, (size_t)(end - p), &len)) {
+			rp_err("%s: corrupt entry (fragment %d)", what, i);
 			goto out;
 		}
 		buf_add(&e->frag[i], p, (size_t)len);
 		p += len;
+		if (memchr(e->frag[i].p, 0, e->frag[i].len) || !repo_utf8_valid(e->frag[i].p, e->frag[i].len)) {
+			rp_err("%s: corrupt entry (fragment %d is not UTF-8 text)", what, i);
+			goto out;
+		}
+	}
+	if (p != end) {
+		rp_err("%s: corrupt entry (data after the last fragment)", what);
+		goto out;
+	}
+	if (e->format == RF_DEB) {
+		/* the stanza goes into Packages as it is: it must be one the
+		 * reader would have rendered for this very entry */
+		if (e->frag[FR_FILELISTS].len || e->frag[FR_OTHER].len || !e->frag[FR_PACKAGES].len) {
+			rp_err("%s: corrupt entry (a deb entry has one stanza)", what);
+			goto out;
+		}
+		if (repo_control_check(e->frag[FR_PACKAGES].p, e->frag[FR_PACKAGES].len) < 0) {
+			rp_err_context("%s: corrupt entry: Packages stanza", what);
+			goto out;
+		}
+		static const char *const fld[] = { "Package", "Version", "Architecture", "Filename", "Size", "SHA256" };
+		char sz[32];
+		snprintf(sz, sizeof sz, "%llu", (unsigned long long)e->size);
+		const char *want[] = { e->name, e->version, e->arch, e->file, sz, e->sha256 };
+		for (size_t i = 0; i < sizeof fld / sizeof *fld; i++) {
+			char *got = stanza_field(&e->frag[FR_PACKAGES], fld[i]);
+			int same = got && !strcmp(got, want[i]);
+			free(got);
+			if (!same) {
+				rp_err("%s: corrupt entry (the stanza's %s disagrees with the entry)", what, fld[i]);
+				goto out;
+			}
+		}
 	}
 	rc = 0;
 out:
+	if (rc < 0)
+		repo_entry_release(e);
 	buf_free(&b);
+	return rc;
+}
+
+static int entry_load(const char *path, struct repo_entry *e)
+{
+	struct buf b = BUF_INIT;
+	int rc = read_whole(path, &b, ENTRY_MAX);
+	if (rc == 0)
+		rc = repo_entry_parse(path, buf_str(&b), b.len, e);
+	buf_free(&b);
+	if (rc == 0) {
+		/* the entry file is named after its package file */
+		struct buf want = BUF_INIT;
+		const char *base = strrchr(path, '/');
+		entry_name(&want, e);
+		if (strcmp(base ? base + 1 : path, want.p))
+			rc = rp_err("%s: corrupt entry (it records %s)", path, e->file);
+		buf_free(&want);
+	}
 	return rc;
 }
 
@@ -374,7 +708,8 @@ static int cmp_entries(const void *pa, const void *pb)
 	c = repo_vercmp(a->format, a->version, b->version);
 	if (c)
 		return c;
-	return strcmp(a->arch, b->arch);
+	c = strcmp(a->arch, b->arch);
+	return c ? c : strcmp(a->file, b->file);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -437,7 +772,37 @@ struct store {
 	char *dir;      /* owned */
 	int lockfd;
 	char *sign_key; /* owned: --sign-key, else the remembered one, else NULL */
+	int swept;      /* leftovers of a killed command were removed: rebuild */
 };
+
+/* Removes what a killed command left (staged files, kept old files): we
+ * hold the lock, so nobody else is writing them. */
+static void store_sweep(struct store *s)
+{
+	const char *sub[] = { "", "/repodata", "/.relpkg/index", "/.relpkg" };
+	struct buf path = BUF_INIT;
+	for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
+		buf_reset(&path);
+		buf_addf(&path, "%s%s", s->dir, sub[i]);
+		DIR *d = opendir(path.p);
+		if (!d)
+			continue;
+		int dfd = dirfd(d);
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			const char *nm = de->d_name;
+			size_t l = strlen(nm), k = strlen(TXN_NEW);
+			struct stat st;
+			if (nm[0] != '.' || l <= k + 1 || (strcmp(nm + l - k, TXN_NEW) && strcmp(nm + l - k, TXN_OLD)) ||
+			    fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			if (unlinkat(dfd, nm, 0) == 0)
+				s->swept = 1;
+		}
+		closedir(d);
+	}
+	buf_free(&path);
+}
 
 static int store_open(struct store *s, const char *dir, int create)
 {
@@ -463,7 +828,7 @@ static int store_open(struct store *s, const char *dir, int create)
 	}
 	buf_reset(&b);
 	buf_addf(&b, "%s/.relpkg/lock", dir);
-	s->lockfd = open(b.p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	s->lockfd = open(b.p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (s->lockfd < 0) {
 		rp_errno("%s", b.p);
 		goto out;
@@ -472,6 +837,7 @@ static int store_open(struct store *s, const char *dir, int create)
 		rp_errno("%s: lock", b.p);
 		goto out;
 	}
+	store_sweep(s);
 	rc = 0;
 out:
 	buf_free(&b);
@@ -498,9 +864,10 @@ static int valid_keyid(const char *k)
 	return 1;
 }
 
-/* --sign-key KEY is remembered in .relpkg/sign-key: a later add or prune
- * without it must not leave a stale InRelease beside a new Release. */
-static int store_sign_key(struct store *s, const char *given)
+/* --sign-key KEY is remembered in .relpkg/sign-key (staged in t: it
+ * changes with the indexes): a later add or prune without it must not
+ * leave a stale InRelease beside a new Release. */
+static int store_sign_key(struct store *s, const char *given, struct repo_txn *t)
 {
 	struct buf path = BUF_INIT, b = BUF_INIT;
 	buf_addf(&path, "%s/.relpkg", s->dir);
@@ -512,9 +879,11 @@ static int store_sign_key(struct store *s, const char *given)
 		if (access(path.p, F_OK) == 0 && read_whole(path.p, &b, 4096) == 0) {
 			b.len = strcspn(b.p, "\n");
 			b.p[b.len] = 0;
-			if (b.len)
+			if (b.len && valid_keyid(b.p))
 				s->sign_key = xstrdup(b.p);
 		}
+		buf_reset(&path);
+		buf_addf(&path, "%s/.relpkg", s->dir);
 	}
 	/* sign once now, before anything changes: a key gpg cannot use must
 	 * fail the command while the store is still as it was */
@@ -528,24 +897,23 @@ static int store_sign_key(struct store *s, const char *given)
 	if (rc == 0 && given) {
 		buf_reset(&b);
 		buf_addf(&b, "%s\n", given);
-		rc = repo_write_file(path.p, "sign-key", b.p, b.len);
+		rc = repo_txn_write(t, path.p, "sign-key", b.p, b.len, 0);
 	}
 	buf_free(&path);
 	buf_free(&b);
 	return rc;
 }
 
-static int store_regenerate(struct store *s)
+/* Stages the index files of both formats for the entries es (any order:
+ * sorted here; es is a view, its entries are not released). */
+static int store_stage(struct store *s, struct repo_entries *es, struct repo_txn *t)
 {
-	struct repo_entries es = { 0 };
 	struct repo_sign sg = { s->sign_key };
-	int rc = index_load(s->dir, &es);
-	if (rc == 0)
-		rc = repo_apt_write(s->dir, &es, &sg);
-	if (rc == 0)
-		rc = repo_rpm_write(s->dir, &es, &sg);
-	repo_entries_release(&es);
-	return rc;
+	if (es->n)
+		qsort(es->v, es->n, sizeof *es->v, cmp_entries);
+	if (repo_apt_write(s->dir, es, &sg, t) < 0 || repo_rpm_write(s->dir, es, &sg, t) < 0)
+		return -1;
+	return 0;
 }
 
 /* ---- repo add -------------------------------------------------------------- */
@@ -631,10 +999,20 @@ static const struct repo_entry *find_file(const struct repo_entries *es, const c
 	return NULL;
 }
 
+/* A view: the entries' structs copied, their buffers shared (never released). */
+static void view_push(struct repo_entries *view, const struct repo_entry *e)
+{
+	struct repo_entry *v = entries_push(view);
+	*v = *e;
+}
+
 int repo_add(const char *dir, char **paths, int n, const struct repo_add_opts *o)
 {
-	struct repo_entries add = { 0 }, cur = { 0 };
+	struct repo_entries add = { 0 }, cur = { 0 }, view = { 0 };
 	struct store s = { .lockfd = -1 };
+	struct repo_txn t = { 0 };
+	struct buf idx = BUF_INIT, name = BUF_INIT, b = BUF_INIT;
+	char *copied = NULL;    /* add.v[i] was copied into the pool by this run */
 	int rc = -1;
 
 	/* 1. read every input before touching DIR: a bad one changes nothing */
@@ -673,67 +1051,61 @@ int repo_add(const char *dir, char **paths, int n, const struct repo_add_opts *o
 			goto out;
 		}
 	}
-	if (store_sign_key(&s, o->sign_key) < 0)
+	if (store_sign_key(&s, o->sign_key, &t) < 0)
 		goto out;
 
-	/* 3. copy in, record the entries, then rewrite the indexes; if that
-	 * fails, take the new files out again (the old indexes still stand,
-	 * since every index is renamed only once all of them are rendered) */
-	size_t done = 0;
-	rc = 0;
-	for (; done < add.n && rc == 0; done++) {
-		const struct repo_entry *e = &add.v[done];
-		if (find_file(&cur, e->file))
-			continue;       /* the very same bytes are in the store */
-		if (copy_in(dir, e) < 0 || entry_save(dir, e) < 0)
-			rc = -1;
+	/* 3. the new set: the current entries and the new ones; their entry
+	 * files and the indexes of both formats are staged, then committed as
+	 * one.  The new pool files are copied in before (under names no index
+	 * uses yet) and taken out again if anything fails. */
+	copied = xcalloc(add.n ? add.n : 1, 1);
+	index_dir(&idx, dir);
+	for (size_t i = 0; i < cur.n; i++)
+		view_push(&view, &cur.v[i]);
+	for (size_t i = 0; i < add.n; i++) {
+		const struct repo_entry *e = &add.v[i];
+		if (find_file(&view, e->file))
+			continue;       /* the very same bytes are in the store (or earlier in this add) */
+		if (copy_in(dir, e) < 0)
+			goto out;
+		copied[i] = 1;
+		buf_reset(&b);
+		entry_render(e, &b);
+		entry_name(&name, e);
+		if (repo_txn_write(&t, idx.p, name.p, b.p, b.len, 0) < 0)
+			goto out;
+		view_push(&view, e);
 	}
-	if (rc == 0)
-		rc = store_regenerate(&s);
-	if (rc < 0) {
-		for (size_t i = 0; i < done; i++) {
-			const struct repo_entry *e = &add.v[i];
-			if (find_file(&cur, e->file))
-				continue;
-			struct buf p = BUF_INIT, name = BUF_INIT;
-			entry_name(&name, e);
-			buf_addf(&p, "%s/.relpkg/index/%s", dir, name.p);
-			unlink(p.p);
-			buf_reset(&p);
-			buf_addf(&p, "%s/%s", dir, e->file);
-			unlink(p.p);
-			buf_free(&p);
-			buf_free(&name);
-		}
+	if (store_stage(&s, &view, &t) < 0 || repo_txn_commit(&t) < 0)
 		goto out;
-	}
+	rc = 0;
 	for (size_t i = 0; i < add.n && !o->quiet; i++) {
 		const struct repo_entry *e = &add.v[i];
-		printf("%s %s %s %s %s\n", find_file(&cur, e->file) ? "unchanged" : "added",
-		       e->name, e->version, e->arch, e->file);
+		printf("%s %s %s %s %s\n", copied[i] ? "added" : "unchanged", e->name, e->version, e->arch, e->file);
 	}
 out:
+	repo_txn_release(&t);
+	if (rc < 0 && copied) {
+		for (size_t i = 0; i < add.n; i++) {
+			if (!copied[i])
+				continue;
+			buf_reset(&b);
+			buf_addf(&b, "%s/%s", dir, add.v[i].file);
+			unlink(b.p);
+		}
+	}
+	free(copied);
+	free(view.v);   /* a view: the entries belong to add and cur */
 	repo_entries_release(&add);
 	repo_entries_release(&cur);
+	buf_free(&idx);
+	buf_free(&name);
+	buf_free(&b);
 	store_close(&s);
 	return rc;
 }
 
 /* ---- repo list ------------------------------------------------------------- */
-
-static void json_string(struct buf *b, const char *s)
-{
-	buf_addc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_addf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			buf_addf(b, "\\u%04x", *p);
-		else
-			buf_addc(b, (char)*p);
-	}
-	buf_addc(b, '"');
-}
 
 int repo_list(const char *dir, int json)
 {
@@ -762,13 +1134,13 @@ int repo_list(const char *dir, int json)
 		}
 		buf_adds(&b, i ? ",\n  {" : "\n  {");
 		buf_adds(&b, "\"name\": ");
-		json_string(&b, e->name);
+		buf_add_json(&b, e->name);
 		buf_adds(&b, ", \"version\": ");
-		json_string(&b, e->version);
+		buf_add_json(&b, e->version);
 		buf_adds(&b, ", \"arch\": ");
-		json_string(&b, e->arch);
+		buf_add_json(&b, e->arch);
 		buf_addf(&b, ", \"format\": \"%s\", \"file\": ", fmt);
-		json_string(&b, e->file);
+		buf_add_json(&b, e->file);
 		buf_addf(&b, ", \"size\": %llu, \"sha256\": \"%s\"}", (unsigned long long)e->size, e->sha256);
 	}
 	if (json)
@@ -781,13 +1153,66 @@ int repo_list(const char *dir, int json)
 
 /* ---- repo prune ------------------------------------------------------------ */
 
+/* Is pool/NAME (a plain name: entries are checked when loaded) the file
+ * the store wrote for e?  Read through pool's directory fd with
+ * O_NOFOLLOW: a regular file with e's size and sha256.  1 yes, 0 it is
+ * gone already, -1 (after rp_err) anything else. */
+static int pool_file_is(int pool, const struct repo_entry *e)
+{
+	const char *nm = e->file + 5;
+	struct stat st;
+	if (fstatat(pool, nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : rp_errno("%s", e->file);
+	if (!S_ISREG(st.st_mode))
+		return rp_err("%s: not a regular file; the store did not write it, not removing it", e->file);
+	if ((uint64_t)st.st_size != e->size)
+		return rp_err("%s: %llu bytes, its entry says %llu; not removing it", e->file,
+			      (unsigned long long)st.st_size, (unsigned long long)e->size);
+	int fd = openat(pool, nm, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return rp_errno("%s", e->file);
+	struct hasher h;
+	hasher_init(&h, H_SHA256);
+	static char chunk[1 << 16];
+	int rc = 1;
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof chunk);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = rp_errno("%s: read", e->file);
+			break;
+		}
+		if (r == 0)
+			break;
+		hasher_update(&h, chunk, (size_t)r);
+	}
+	close(fd);
+	unsigned char md[32];
+	char hex[65];
+	hex_encode(md, hasher_final(&h, md), hex);
+	hasher_release(&h);
+	if (rc == 1 && strcmp(hex, e->sha256))
+		rc = rp_err("%s: not the content its entry records (sha256 differs); not removing it", e->file);
+	return rc;
+}
+
+static void print_dropped(const struct repo_entries *es, const char *drop, const char *what, int quiet)
+{
+	for (size_t i = 0; i < es->n; i++)
+		if (drop[i] && !quiet)
+			printf("%s %s %s %s %s %s\n", what, es->v[i].name, es->v[i].version, es->v[i].arch,
+			       es->v[i].format == RF_DEB ? "deb" : "rpm", es->v[i].file);
+}
+
 int repo_prune(const char *dir, long keep, int dry_run, const struct repo_add_opts *o)
 {
-	struct repo_entries es = { 0 };
+	struct repo_entries es = { 0 }, view = { 0 };
 	struct store s = { .lockfd = -1 };
+	struct repo_txn t = { 0 };
 	struct buf path = BUF_INIT, idx = BUF_INIT, name = BUF_INIT;
 	char *drop = NULL;
-	int rc = -1;
+	int rc = -1, pool = -1;
 	if (o->sign_key && !valid_keyid(o->sign_key)) {
 		rp_usage("--sign-key: bad key id '%s'", o->sign_key);
 		goto out;
@@ -817,46 +1242,57 @@ int repo_prune(const char *dir, long keep, int dry_run, const struct repo_add_op
 		}
 		end = beg;
 	}
+	/* only files the store wrote go: checked before anything changes */
+	buf_addf(&path, "%s/pool", dir);
+	pool = open(path.p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pool < 0 && (ndrop || errno != ENOENT)) {
+		rp_errno("%s (a directory, not a link)", path.p);
+		goto out;
+	}
 	for (size_t i = 0; i < es.n; i++)
-		if (drop[i] && !o->quiet)
-			printf("%s %s %s %s %s %s\n", dry_run ? "would remove" : "removed",
-			       es.v[i].name, es.v[i].version, es.v[i].arch,
-			       es.v[i].format == RF_DEB ? "deb" : "rpm", es.v[i].file);
-	if (dry_run || ndrop == 0) {
+		if (drop[i] && pool_file_is(pool, &es.v[i]) < 0)
+			goto out;
+	if (dry_run)
+		print_dropped(&es, drop, "would remove", o->quiet);
+	if (dry_run || (ndrop == 0 && !s.swept)) {
 		rc = 0;
 		goto out;
 	}
-	if (store_sign_key(&s, o->sign_key) < 0)
+	if (store_sign_key(&s, o->sign_key, &t) < 0)
 		goto out;
-	/* entries first, then the indexes, then the files: no index ever names
-	 * a file that is gone */
+	/* entries and indexes move to the new set together; the files only
+	 * the old set named are removed after that */
 	index_dir(&idx, dir);
 	for (size_t i = 0; i < es.n; i++) {
-		if (!drop[i])
+		if (!drop[i]) {
+			view_push(&view, &es.v[i]);
 			continue;
-		entry_name(&name, &es.v[i]);
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s", idx.p, name.p);
-		if (unlink(path.p) < 0 && errno != ENOENT) {
-			rp_errno("%s", path.p);
-			goto out;
 		}
+		entry_name(&name, &es.v[i]);
+		repo_txn_remove(&t, idx.p, name.p, 0);
 	}
-	if (store_regenerate(&s) < 0)
+	if (store_stage(&s, &view, &t) < 0 || repo_txn_commit(&t) < 0)
 		goto out;
+	rc = 0;
+	print_dropped(&es, drop, "removed", o->quiet);
 	for (size_t i = 0; i < es.n; i++) {
 		if (!drop[i])
 			continue;
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s", dir, es.v[i].file);
-		if (unlink(path.p) < 0 && errno != ENOENT) {
-			rp_errno("%s", path.p);
-			goto out;
+		/* the check again, just before: the name is plain, the dir fd fixed */
+		int is = pool_file_is(pool, &es.v[i]);
+		if (is < 0 || (is == 1 && unlinkat(pool, es.v[i].file + 5, 0) < 0 && errno != ENOENT)) {
+			if (is == 1)
+				rp_errno("%s", es.v[i].file);
+			rp_err_context("the indexes no longer name it, but it could not be removed");
+			rc = -1;
 		}
 	}
-	rc = 0;
 out:
+	repo_txn_release(&t);
+	if (pool >= 0)
+		close(pool);
 	free(drop);
+	free(view.v);
 	buf_free(&path);
 	buf_free(&idx);
 	buf_free(&name);

@@ -11,10 +11,21 @@
  *   DIR/.relpkg/sign-key       the gpg key id given last with --sign-key
  *
  * Adding a package reads that package only: the index files are the
- * concatenation of the entries' fragments.  Every file is written to a
- * temporary name and renamed; Release/InRelease and repomd.xml are renamed
- * last, so a reader sees the old or the new repository, never a mix of
- * indexes and a top file that does not describe them. */
+ * concatenation of the entries' fragments.  The entries and the index
+ * files of both formats change as one transaction (struct repo_txn): all
+ * are staged under temporary names first, then renamed, Release/InRelease
+ * and repomd.xml last; a failure before or during the renames leaves the
+ * old set (a failed add also takes its new pool files out again), and
+ * pool files a prune drops are deleted only after the new indexes are in
+ * place.  So a reader sees the old or the new repository, never a mix of
+ * indexes and a top file that does not describe them.  (A command killed
+ * in the middle of the renames can leave a mix; the next add or prune
+ * rebuilds every index from the entries.)
+ *
+ * Everything under DIR is input, not trusted: entry files are checked as
+ * strictly as the packages they came from, and prune deletes only a plain
+ * file name inside pool/ that is a regular file with the size and sha256
+ * its entry recorded. */
 #ifndef RELPKG_REPO_H
 #define RELPKG_REPO_H
 
@@ -64,12 +75,61 @@ int repo_file_digests(const char *path, struct repo_digests *d);
 int repo_deb_read(const char *path, const struct repo_digests *d, struct repo_entry *e);
 int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_entry *e);
 
-/* Writers: the index files of one side from all entries (sorted). */
+/* The reader of a .deb's control file (repo_deb_read after the archive):
+ * control[0..len) (NUL-terminated at len) must be one deb822 paragraph
+ * relpkg would write itself (see repo_control_check); fills e and its
+ * Packages stanza. */
+int repo_deb_control(const char *control, size_t len, const struct repo_digests *d, struct repo_entry *e);
+/* One deb822 paragraph: valid UTF-8, no control characters but tab,
+ * field names of printable ASCII (no ':', not starting with '#' or '-'),
+ * each field at most once (case-insensitive), continuation lines only in
+ * Description and the relationship fields, nothing after the paragraph.
+ * 0, or -1 after rp_err() naming the field or line. */
+int repo_control_check(const char *p, size_t len);
+
+/* An entry file's text (what names it in messages) into e: every line
+ * checked, file must be "pool/" + a plain name, a deb entry's stanza
+ * must pass repo_control_check and agree with the entry.  0, or -1 after
+ * rp_err(). */
+int repo_entry_parse(const char *what, const char *p, size_t n, struct repo_entry *e);
+/* The repodata/ names repomd.xml (xml[0..n)) refers to, one a line. */
+void repo_rpm_hrefs(const char *xml, size_t n, struct buf *out);
+/* Strict UTF-8 (no overlongs, surrogates, U+FFFE/U+FFFF, > U+10FFFF). */
+int repo_utf8_valid(const char *s, size_t n);
+
+/* A set of index files that replaces the current one as a whole or not
+ * at all.  Files are staged under temporary names (.NAME.relpkg-new)
+ * first; commit keeps each current file under a second name
+ * (.NAME.relpkg-old), renames every staged file (the top files -
+ * Release, InRelease, repomd.xml, signatures - last), and on a failed
+ * rename puts the old files back.  Removal is an operation too (a stale
+ * InRelease).  Every op names a file in a directory of the store. */
+struct repo_txn_op {
+	char *path, *tmp, *old;         /* owned */
+	int top, write, staged, backed_up, done;
+};
+struct repo_txn {
+	struct repo_txn_op *v;
+	size_t n, cap;
+	char **after;                   /* removed once committed (best effort), owned */
+	size_t nafter;
+};
+int repo_txn_write(struct repo_txn *t, const char *dir, const char *name, const void *p, size_t n, int top);
+void repo_txn_remove(struct repo_txn *t, const char *dir, const char *name, int top);
+void repo_txn_after(struct repo_txn *t, const char *dir, const char *name);
+/* Commits (0) or leaves every file as it was (-1 after rp_err());
+ * releases t either way. */
+int repo_txn_commit(struct repo_txn *t);
+/* Drops the staged files; nothing in the store changed. */
+void repo_txn_release(struct repo_txn *t);
+
+/* Writers: stage the index files of one side from all entries (sorted)
+ * into t.  Nothing visible changes until repo_txn_commit(). */
 struct repo_sign {
 	const char *key;        /* gpg key id, NULL: unsigned */
 };
-int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg);
-int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg);
+int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t);
+int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t);
 
 /* -1/0/1 with the rules of the entry's format (libsolv). */
 int repo_vercmp(enum repo_format f, const char *a, const char *b);

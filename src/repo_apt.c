@@ -178,8 +178,8 @@ static void render_stanza(const char *control, const char *file, const struct re
 	for (const char *l = control; *l;) {
 		const char *eol = strchr(l, '\n');
 		size_t len = eol ? (size_t)(eol - l) : strlen(l);
-		if (len == 0)
-			break;  /* a blank line ends the (first) paragraph */
+		if (strspn(l, " \t") >= len)
+			break;  /* a blank (or all-blank) line ends the paragraph */
 		if (l[0] == ' ' || l[0] == '\t') {
 			if (in_desc)
 				buf_add(&desc, l, len), buf_addc(&desc, '\n');
@@ -203,23 +203,101 @@ static void render_stanza(const char *control, const char *file, const struct re
 	buf_free(&desc);
 }
 
-int repo_deb_read(const char *path, const struct repo_digests *d, struct repo_entry *e)
+/* Fields whose value may go on over continuation lines: Description
+ * (multiline) and the relationship fields, which deb-control(5) lets be
+ * folded.  Every other field is one line. */
+static int may_continue(const char *name, size_t len)
 {
-	struct buf control = BUF_INIT;
-	int rc = -1;
-	if (read_control(path, &control) < 0)
-		goto out;
-	if (memchr(control.p, 0, control.len)) {
-		rp_err("control file holds a NUL byte");
-		goto out;
+	static const char *const multi[] = { "Description", "Depends", "Pre-Depends", "Recommends", "Suggests",
+					     "Breaks", "Conflicts", "Provides", "Replaces", "Enhances",
+					     "Built-Using", "Static-Built-Using", NULL };
+	for (int i = 0; multi[i]; i++)
+		if (strlen(multi[i]) == len && !strncasecmp(name, multi[i], len))
+			return 1;
+	return 0;
+}
+
+int repo_control_check(const char *p, size_t len)
+{
+	if (memchr(p, 0, len))
+		return rp_err("control file holds a NUL byte");
+	if (!repo_utf8_valid(p, len))
+		return rp_err("control file is not valid UTF-8");
+	const char *seen[64];
+	size_t seen_len[64], nseen = 0;
+	const char *cur = NULL;         /* the field continuation lines would belong to */
+	size_t cur_len = 0;
+	int lineno = 0, ended = 0;
+	for (const char *l = p, *end = p + len; l < end;) {
+		const char *eol = memchr(l, '\n', (size_t)(end - l));
+		size_t n = eol ? (size_t)(eol - l) : (size_t)(end - l);
+		lineno++;
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)l[i] < 0x20 && l[i] != '\t')
+				return rp_err("control file, line %d: control character 0x%02x", lineno,
+					      (unsigned char)l[i]);
+			else if (l[i] == 0x7f)
+				return rp_err("control file, line %d: control character 0x7f", lineno);
+		size_t blank = 0;
+		while (blank < n && (l[blank] == ' ' || l[blank] == '\t'))
+			blank++;
+		if (blank == n) {
+			/* an empty line ends the paragraph; only more empty lines may follow */
+			if (nseen)
+				ended = 1;
+			else if (n)
+				return rp_err("control file, line %d: blank line before the first field", lineno);
+		} else if (ended) {
+			return rp_err("control file, line %d: more than one paragraph", lineno);
+		} else if (blank) {
+			if (!cur)
+				return rp_err("control file, line %d: continuation line before the first field", lineno);
+			if (!may_continue(cur, cur_len))
+				return rp_err("control file: field %.*s: continuation line %d (only Description "
+					      "and relationship fields go on over several lines)", (int)cur_len, cur,
+					      lineno);
+		} else {
+			const char *colon = memchr(l, ':', n);
+			if (!colon)
+				return rp_err("control file, line %d: not a field (no ':'): '%.*s'", lineno,
+					      (int)(n > 60 ? 60 : n), l);
+			size_t nl = (size_t)(colon - l);
+			if (!nl || l[0] == '#' || l[0] == '-')
+				return rp_err("control file, line %d: bad field name '%.*s'", lineno, (int)nl, l);
+			for (size_t i = 0; i < nl; i++)
+				if ((unsigned char)l[i] <= ' ' || (unsigned char)l[i] >= 0x7f)
+					return rp_err("control file, line %d: bad field name '%.*s'", lineno, (int)nl,
+						      l);
+			for (size_t i = 0; i < nseen; i++)
+				if (seen_len[i] == nl && !strncasecmp(seen[i], l, nl))
+					return rp_err("control file: field %.*s appears more than once", (int)nl, l);
+			if (nseen == sizeof seen / sizeof *seen)
+				return rp_err("control file: more than %zu fields", sizeof seen / sizeof *seen);
+			seen[nseen] = l;
+			seen_len[nseen++] = nl;
+			cur = l;
+			cur_len = nl;
+		}
+		if (!eol)
+			break;
+		l = eol + 1;
 	}
+	if (!nseen)
+		return rp_err("control file has no fields");
+	return 0;
+}
+
+int repo_deb_control(const char *control, size_t len, const struct repo_digests *d, struct repo_entry *e)
+{
+	if (repo_control_check(control, len) < 0)
+		return -1;
 	e->format = RF_DEB;
-	e->name = field(control.p, "Package");
-	e->version = field(control.p, "Version");
-	e->arch = field(control.p, "Architecture");
+	e->name = field(control, "Package");
+	e->version = field(control, "Version");
+	e->arch = field(control, "Architecture");
 	if (check_token("Package", e->name, "+-.") < 0 || check_token("Version", e->version, ".+-~:") < 0 ||
 	    check_token("Architecture", e->arch, "-"))
-		goto out;
+		return -1;
 	/* dpkg-name's canonical name: the epoch is not part of it */
 	const char *colon = strchr(e->version, ':');
 	struct buf f = BUF_INIT;
@@ -227,9 +305,16 @@ int repo_deb_read(const char *path, const struct repo_digests *d, struct repo_en
 	e->file = buf_detach(&f);
 	e->size = d->size;
 	memcpy(e->sha256, d->sha256, sizeof e->sha256);
-	render_stanza(control.p, e->file, d, &e->frag[FR_PACKAGES]);
-	rc = 0;
-out:
+	render_stanza(control, e->file, d, &e->frag[FR_PACKAGES]);
+	return 0;
+}
+
+int repo_deb_read(const char *path, const struct repo_digests *d, struct repo_entry *e)
+{
+	struct buf control = BUF_INIT;
+	int rc = -1;
+	if (read_control(path, &control) == 0)
+		rc = repo_deb_control(buf_str(&control), control.len, d, e);
 	buf_free(&control);
 	return rc;
 }
@@ -257,7 +342,7 @@ static void add_sums(struct buf *rel, const char *title, enum halgo algo,
 	}
 }
 
-int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg)
+int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t)
 {
 	struct buf pk = BUF_INIT, gz = BUF_INIT, rel = BUF_INIT, inrel = BUF_INIT, sig = BUF_INIT;
 	const char **arch = xmalloc((es->n + 1) * sizeof *arch);
@@ -301,33 +386,24 @@ int repo_apt_write(const char *dir, const struct repo_entries *es, const struct 
 	add_sums(&rel, "SHA256", H_SHA256, names, data, 2);
 	add_sums(&rel, "SHA512", H_SHA512, names, data, 2);
 
-	/* sign before anything is renamed: a gpg failure changes nothing */
+	/* sign before anything is staged: a gpg failure changes nothing */
 	if (sg->key && (repo_gpg_sign(sg->key, &rel, 1, &inrel) < 0 || repo_gpg_sign(sg->key, &rel, 0, &sig) < 0))
 		goto out;
 
-	/* indexes first, the files that describe them last */
-	if (repo_write_file(dir, "Packages", buf_str(&pk), pk.len) < 0 ||
-	    repo_write_file(dir, "Packages.gz", gz.p, gz.len) < 0 ||
-	    repo_write_file(dir, "Release", rel.p, rel.len) < 0)
-		goto out;
-	if (sg->key) {
-		if (repo_write_file(dir, "Release.gpg", sig.p, sig.len) < 0 ||
-		    repo_write_file(dir, "InRelease", inrel.p, inrel.len) < 0)
-			goto out;
-	} else {
-		/* unsigned store: no stale signature may describe an older Release */
-		const char *old[] = { "InRelease", "Release.gpg" };
-		for (int i = 0; i < 2; i++) {
-			struct buf p = BUF_INIT;
-			buf_addf(&p, "%s/%s", dir, old[i]);
-			if (unlink(p.p) < 0 && errno != ENOENT) {
-				rp_errno("%s", p.p);
-				buf_free(&p);
-				goto out;
-			}
-			buf_free(&p);
-		}
+	/* indexes first, the files that describe them last; an unsigned
+	 * store drops the signatures of an older Release before any index
+	 * changes, so that none ever describes the new files */
+	if (!sg->key) {
+		repo_txn_remove(t, dir, "InRelease", 0);
+		repo_txn_remove(t, dir, "Release.gpg", 0);
 	}
+	if (repo_txn_write(t, dir, "Packages", buf_str(&pk), pk.len, 0) < 0 ||
+	    repo_txn_write(t, dir, "Packages.gz", gz.p, gz.len, 0) < 0 ||
+	    repo_txn_write(t, dir, "Release", rel.p, rel.len, 1) < 0)
+		goto out;
+	if (sg->key && (repo_txn_write(t, dir, "Release.gpg", sig.p, sig.len, 1) < 0 ||
+			repo_txn_write(t, dir, "InRelease", inrel.p, inrel.len, 1) < 0))
+		goto out;
 	rc = 0;
 out:
 	free(arch);

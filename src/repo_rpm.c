@@ -433,6 +433,39 @@ static int check_token(const char *what, const char *v)
 	return 0;
 }
 
+/* Every string of the header that ends up in the XML (and in `repo list`)
+ * must be UTF-8: primary.xml says encoding="UTF-8", and one stray byte
+ * makes the whole document ill-formed for every client. */
+static int check_utf8(const struct hdr *h)
+{
+	static const struct { uint32_t tag; const char *name; } tags[] = {
+		{ T_NAME, "NAME" }, { T_VERSION, "VERSION" }, { T_RELEASE, "RELEASE" }, { T_ARCH, "ARCH" },
+		{ T_SUMMARY, "SUMMARY" }, { T_DESCRIPTION, "DESCRIPTION" }, { T_PACKAGER, "PACKAGER" },
+		{ T_URL, "URL" }, { T_LICENSE, "LICENSE" }, { T_VENDOR, "VENDOR" }, { T_GROUP, "GROUP" },
+		{ T_BUILDHOST, "BUILDHOST" }, { T_SOURCERPM, "SOURCERPM" },
+		{ T_PROVIDENAME, "PROVIDENAME" }, { T_PROVIDEVERSION, "PROVIDEVERSION" },
+		{ T_REQUIRENAME, "REQUIRENAME" }, { T_REQUIREVERSION, "REQUIREVERSION" },
+		{ T_CONFLICTNAME, "CONFLICTNAME" }, { T_CONFLICTVERSION, "CONFLICTVERSION" },
+		{ T_OBSOLETENAME, "OBSOLETENAME" }, { T_OBSOLETEVERSION, "OBSOLETEVERSION" },
+		{ T_CHANGELOGNAME, "CHANGELOGNAME" }, { T_CHANGELOGTEXT, "CHANGELOGTEXT" },
+		{ T_BASENAMES, "BASENAMES" }, { T_DIRNAMES, "DIRNAMES" }, { T_OLDFILENAMES, "OLDFILENAMES" },
+	};
+	for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
+		uint32_t n = 0;
+		const char **v = hdr_strs(h, tags[i].tag, &n);
+		int bad = -1;
+		for (uint32_t k = 0; k < n && bad < 0; k++)
+			if (!repo_utf8_valid(v[k], strlen(v[k])))
+				bad = (int)k;
+		free(v);
+		if (bad >= 0)
+			return n > 1 ? rp_err("rpm header: %s (tag %u), string %d, is not valid UTF-8", tags[i].name,
+					      tags[i].tag, bad)
+				     : rp_err("rpm header: %s (tag %u) is not valid UTF-8", tags[i].name, tags[i].tag);
+	}
+	return 0;
+}
+
 int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_entry *e)
 {
 	struct hdr sig = { 0 }, h = { 0 };
@@ -456,6 +489,8 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 		goto out;
 	off_t hend = pos;
 
+	if (check_utf8(&h) < 0)
+		goto out;
 	const char *name = hdr_str(&h, T_NAME), *ver = hdr_str(&h, T_VERSION), *rel = hdr_str(&h, T_RELEASE);
 	uint64_t src = 0;
 	int is_src = hdr_int(&h, T_SOURCEPACKAGE, &src) && src;
@@ -608,29 +643,50 @@ static void sha256_hex(const void *p, size_t n, char *hex)
 	hasher_release(&h);
 }
 
+void repo_rpm_hrefs(const char *xml, size_t n, struct buf *out)
+{
+	static const char key[] = "href=\"repodata/";
+	const char *p = xml, *end = xml + n;
+	for (;;) {
+		const char *h = memmem(p, (size_t)(end - p), key, sizeof key - 1);
+		if (!h)
+			break;
+		h += sizeof key - 1;
+		const char *q = memchr(h, '"', (size_t)(end - h));
+		if (!q)
+			break;
+		size_t len = (size_t)(q - h);
+		/* a plain file name in repodata/, nothing else is ours to keep */
+		if (len && !memchr(h, '/', len) && !memchr(h, '\n', len) && !memchr(h, 0, len)) {
+			buf_add(out, h, len);
+			buf_addc(out, '\n');
+		}
+		p = q + 1;
+	}
+}
+
 /* The hrefs of the repodata files repomd.xml names now (the generation a
  * client may be fetching while we write the next one). */
 static void current_hrefs(const char *dir, struct buf *out)
 {
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT, xml = BUF_INIT;
 	buf_addf(&path, "%s/repodata/repomd.xml", dir);
-	FILE *f = fopen(path.p, "r");
+	int fd = open(path.p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	buf_free(&path);
-	if (!f)
+	if (fd < 0)
 		return;
-	char line[4096];
-	while (fgets(line, sizeof line, f)) {
-		char *h = strstr(line, "href=\"repodata/");
-		if (!h)
+	char chunk[8192];
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof chunk);
+		if (r < 0 && errno == EINTR)
 			continue;
-		h += strlen("href=\"repodata/");
-		char *q = strchr(h, '"');
-		if (q) {
-			buf_add(out, h, (size_t)(q - h));
-			buf_addc(out, '\n');
-		}
+		if (r <= 0 || xml.len > (16u << 20))
+			break;
+		buf_add(&xml, chunk, (size_t)r);
 	}
-	fclose(f);
+	close(fd);
+	repo_rpm_hrefs(buf_str(&xml), xml.len, out);
+	buf_free(&xml);
 }
 
 static int listed(const char *list, const char *name)
@@ -648,7 +704,7 @@ static int listed(const char *list, const char *name)
 	return 0;
 }
 
-int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg)
+int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t)
 {
 	struct mdfile md[3] = { { .type = "primary" }, { .type = "filelists" }, { .type = "other" } };
 	struct buf rdir = BUF_INIT, repomd = BUF_INIT, asc = BUF_INIT, keep = BUF_INIT, path = BUF_INIT;
@@ -704,37 +760,33 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 		goto out;
 
 	/* the checksum-named files first (new names: nothing a reader uses
-	 * changes), then repomd.xml, then its signature */
+	 * changes), then repomd.xml, then its signature (an unsigned store
+	 * drops an old signature before repomd.xml changes) */
 	current_hrefs(dir, &keep);
 	for (int k = 0; k < 3; k++)
-		if (repo_write_file(rdir.p, md[k].name, md[k].gz.p, md[k].gz.len) < 0)
+		if (repo_txn_write(t, rdir.p, md[k].name, md[k].gz.p, md[k].gz.len, 0) < 0)
 			goto out;
-	if (repo_write_file(rdir.p, "repomd.xml", repomd.p, repomd.len) < 0)
-		goto out;
-	buf_reset(&path);
-	buf_addf(&path, "%s/repomd.xml.asc", rdir.p);
-	if (sg->key ? repo_write_file(rdir.p, "repomd.xml.asc", asc.p, asc.len) < 0
-		    : (unlink(path.p) < 0 && errno != ENOENT && rp_errno("%s", path.p) < 0))
+	if (!sg->key)
+		repo_txn_remove(t, rdir.p, "repomd.xml.asc", 0);
+	if (repo_txn_write(t, rdir.p, "repomd.xml", repomd.p, repomd.len, 1) < 0 ||
+	    (sg->key && repo_txn_write(t, rdir.p, "repomd.xml.asc", asc.p, asc.len, 1) < 0))
 		goto out;
 
-	/* drop metadata older than the previous generation (which a client
-	 * that read the old repomd.xml a moment ago may still fetch) */
-	for (int k = 0; k < 3; k++) {
+	/* once committed, drop metadata older than the previous generation
+	 * (which a client that read the old repomd.xml a moment ago may still
+	 * fetch) */
+	for (int k = 0; k < 3; k++)
 		buf_addf(&keep, "%s\n", md[k].name);
-	}
 	DIR *d = opendir(rdir.p);
 	if (d) {
 		struct dirent *de;
 		while ((de = readdir(d))) {
 			const char *nm = de->d_name;
 			size_t l = strlen(nm);
-			int ours = l > 65 && nm[64] == '-' &&
+			int ours = l > 65 && nm[64] == '-' && strspn(nm, "0123456789abcdef") == 64 &&
 				   (strstr(nm, "-primary.xml") || strstr(nm, "-filelists.xml") || strstr(nm, "-other.xml"));
-			if (!ours || listed(keep.p, nm))
-				continue;
-			buf_reset(&path);
-			buf_addf(&path, "%s/%s", rdir.p, nm);
-			unlink(path.p);
+			if (ours && !listed(keep.p, nm))
+				repo_txn_after(t, rdir.p, nm);
 		}
 		closedir(d);
 	}
