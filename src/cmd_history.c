@@ -24,7 +24,8 @@ int cmd_history(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			puts("usage: relpkg history NAME [--json] [--root DIR]\n\n"
 			     "The transitions relpkg's maintainer scripts recorded for NAME, oldest first:\n"
-			     "time, from, to, result, downtime, migrations, message.\n\n"
+			     "time, from, to, result (ok, failed, interrupted, refused), downtime,\n"
+			     "migrations, message.  Exit status 1 for a package with no journal.\n\n"
 			     "  --json       a JSON array on stdout\n"
 			     "  --root DIR   read DIR/var/lib/relpkg/NAME/journal (an image or chroot)");
 			return 0;
@@ -42,9 +43,14 @@ int cmd_history(int argc, char **argv)
 	}
 	if (!name)
 		return rp_usage("history: no NAME given (see relpkg history --help)");
+	if (strchr(name, '/') || name[0] == '.')
+		return rp_usage("history: '%s' is not a package name", name);
 	struct journal j;
 	if (journal_read(root, name, &j) < 0)
 		return -1;
+	if (!j.present)
+		return rp_err("history %s: no journal (%s/var/lib/relpkg/%s/journal): not a package installed "
+			      "by relpkg's scripts here", name, root && strcmp(root, "/") ? root : "", name);
 	struct buf b = BUF_INIT;
 	if (json) {
 		buf_adds(&b, "[");
@@ -67,16 +73,29 @@ int cmd_history(int argc, char **argv)
 	} else if (j.n == 0) {
 		buf_addf(&b, "no transitions recorded for %s\n", name);
 	} else {
-		buf_addf(&b, "%-20s  %-12s  %-12s  %-6s  %9s  %-14s  %s\n", "TIME", "FROM", "TO", "RESULT",
-			 "DOWNTIME", "MIGRATIONS", "MESSAGE");
+		/* columns as wide as their widest value (Ecto's migrations are
+		 * 14-digit timestamps; versions can be long); the message last */
+		int w[6] = { 4, 4, 2, 6, 8, 10 };
+		char (*dt)[32] = xcalloc(j.n, sizeof *dt);
 		for (size_t i = 0; i < j.n; i++) {
 			const struct jentry *e = &j.v[i];
-			char dt[32] = "-";
 			if (strcmp(e->downtime_ms, "-") && *e->downtime_ms)
-				snprintf(dt, sizeof dt, "%s ms", e->downtime_ms);
-			buf_addf(&b, "%-20s  %-12s  %-12s  %-6s  %9s  %-14s  %s\n", e->time, e->from, e->to,
-				 e->result, dt, e->migrations, e->message);
+				snprintf(dt[i], sizeof dt[i], "%s ms", e->downtime_ms);
+			else
+				strcpy(dt[i], "-");
+			const char *f[6] = { e->time, e->from, e->to, e->result, dt[i], e->migrations };
+			for (int k = 0; k < 6; k++)
+				if ((int)strlen(f[k]) > w[k])
+					w[k] = (int)strlen(f[k]);
 		}
+		buf_addf(&b, "%-*s  %-*s  %-*s  %-*s  %*s  %-*s  %s\n", w[0], "TIME", w[1], "FROM", w[2], "TO",
+			 w[3], "RESULT", w[4], "DOWNTIME", w[5], "MIGRATIONS", "MESSAGE");
+		for (size_t i = 0; i < j.n; i++) {
+			const struct jentry *e = &j.v[i];
+			buf_addf(&b, "%-*s  %-*s  %-*s  %-*s  %*s  %-*s  %s\n", w[0], e->time, w[1], e->from, w[2],
+				 e->to, w[3], e->result, w[4], dt[i], w[5], e->migrations, e->message);
+		}
+		free(dt);
 	}
 	fputs(buf_str(&b), stdout);
 	buf_free(&b);

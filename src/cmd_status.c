@@ -1,97 +1,232 @@
 /* cmd_status.c — `relpkg status NAME [--json]`: what the package database
- * says is installed, what the maintainer scripts last left running
- * (/var/lib/relpkg/NAME/state), the previous version, whether the unit is
- * active, and a warning when the database and what runs disagree. */
+ * says, what runs (checked against systemd), and what relpkg's scripts
+ * left behind (relpkg-state(5)); exit status 1 when they do not tell one
+ * consistent story.
+ *
+ *   facts:    dpkg-query / rpm -q (pin.c), /var/lib/relpkg/NAME/{state,
+ *             failed,txn,running,journal} (journal.c), the running
+ *             version's saved meta, `systemctl show`, /opt/NAME/current and
+ *             /opt/NAME/live
+ *   verdict:  a list of problems (each with an id and a message)
+ *   output:   text or JSON, the same facts */
 #include "buf.h"
 #include "error.h"
 #include "exec.h"
+#include "journal.h"
+#include "pin.h"
+#include "solve.h"
 
+#include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-struct status {
-	char installed[256];    /* package version in the database, "" if none */
-	char dbstate[64];       /* dpkg: "installed", "half-configured", ...; rpm: "installed" */
-	char format[8];         /* deb / rpm */
-	char running[256], previous[256], result[32], message[512], time[64];
-	char running_pkgver[256];
-	int active;             /* 1 yes, 0 no, -1 unknown (no systemd) */
+struct problem {
+	const char *id;         /* transaction, schema, disagreement, failed, not-running */
+	char *message;          /* owned */
 };
 
-static void chomp(char *s)
+struct status {
+	const char *name;
+	enum pkgfmt fmt;
+	char *installed, *dbstate;      /* package database (owned; NULL: not installed) */
+	struct relstate rs;
+	struct kvfile meta;             /* the running version's saved meta */
+	int systemd;                    /* systemd runs here */
+	char active[32], mainpid[32], invocation[64];   /* systemctl show */
+	const char *running;            /* the version that runs, or NULL (borrowed) */
+	const char *source;             /* how running was found out */
+	int verified;                   /* running checked against systemd's invocation id */
+	char current[256];              /* what /opt/NAME/current points at */
+	char **stale;                   /* live trees other than the running one (owned) */
+	size_t nstale;
+	struct problem p[8];
+	size_t np;
+};
+
+static void add_problem(struct status *st, const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_problem(struct status *st, const char *id, const char *fmt, ...)
 {
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = 0;
+	if (st->np == sizeof st->p / sizeof *st->p)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char tmp[1024];
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	st->p[st->np].id = id;
+	st->p[st->np].message = xstrdup(tmp);
+	st->np++;
 }
 
-static void copy(char *dst, size_t cap, const char *src, size_t len)
+static int has_problem(const struct status *st, const char *id)
 {
-	if (len >= cap)
-		len = cap - 1;
-	memcpy(dst, src, len);
-	dst[len] = 0;
+	for (size_t i = 0; i < st->np; i++)
+		if (!strcmp(st->p[i].id, id))
+			return 1;
+	return 0;
 }
 
-static void query_db(const char *name, struct status *st)
+static int empty(const char *s)
 {
-	struct buf out = BUF_INIT;
-	if (exec_have("dpkg-query")) {
-		const char *argv[] = { "dpkg-query", "-W", "-f", "${Version}\t${Status}", name, NULL };
-		if (exec_capture(argv, &out, 1) == 0 && out.len) {
-			const char *tab = strchr(out.p, '\t');
-			if (tab) {
-				const char *state = strrchr(tab, ' ');
-				copy(st->installed, sizeof st->installed, out.p, (size_t)(tab - out.p));
-				copy(st->dbstate, sizeof st->dbstate, state ? state + 1 : "", strlen(state ? state + 1 : ""));
-				chomp(st->dbstate);
-				if (!strcmp(st->dbstate, "not-installed") || !strcmp(st->dbstate, "config-files"))
-					st->installed[0] = 0;
-				strcpy(st->format, "deb");
-			}
+	return !s || !*s;
+}
+
+/* systemctl show NAME.service: ActiveState, MainPID, InvocationID. */
+static void query_systemd(struct status *st)
+{
+	st->systemd = exec_have("systemctl") && access("/run/systemd/system", F_OK) == 0;
+	if (!st->systemd)
+		return;
+	struct buf unit = BUF_INIT, out = BUF_INIT;
+	buf_addf(&unit, "%s.service", st->name);
+	const char *argv[] = { "systemctl", "show", "-p", "ActiveState", "-p", "MainPID", "-p", "InvocationID",
+			       unit.p, NULL };
+	if (exec_capture(argv, &out, 1) == 0) {
+		for (char *line = out.p; line && *line;) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = 0;
+			if (!strncmp(line, "ActiveState=", 12))
+				snprintf(st->active, sizeof st->active, "%s", line + 12);
+			else if (!strncmp(line, "MainPID=", 8))
+				snprintf(st->mainpid, sizeof st->mainpid, "%s", line + 8);
+			else if (!strncmp(line, "InvocationID=", 13))
+				snprintf(st->invocation, sizeof st->invocation, "%s", line + 13);
+			line = nl ? nl + 1 : NULL;
 		}
 	}
-	if (!st->installed[0] && exec_have("rpm")) {
-		buf_reset(&out);
-		const char *argv[] = { "rpm", "-q", "--qf", "%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n",
-				       name, NULL };
-		if (exec_capture(argv, &out, 1) == 0 && out.len) {
-			chomp(out.p);
-			/* several lines: more than one version in the rpmdb */
-			char *nl = strchr(out.p, '\n');
-			copy(st->installed, sizeof st->installed, out.p, nl ? (size_t)(nl - out.p) : strlen(out.p));
-			strcpy(st->dbstate, nl ? "duplicate" : "installed");
-			strcpy(st->format, "rpm");
-		}
-	}
+	buf_free(&unit);
 	buf_free(&out);
 }
 
-static void read_kv(const char *path, const char *key, char *dst, size_t cap)
+/* What runs: the guard's running file checked against systemd's invocation
+ * id; without a running file (packages of earlier relpkg versions), the
+ * state file and /opt/NAME/current, unverified. */
+static void find_running(struct status *st)
 {
-	FILE *f = fopen(path, "r");
-	dst[0] = 0;
-	if (!f)
+	const char *rv = kv_get(&st->rs.running, "VERSION");
+	const char *inv = kv_get(&st->rs.running, "INVOCATION");
+	const char *sv = kv_get(&st->rs.state, "RUNNING");
+	int active = !strcmp(st->active, "active") || !strcmp(st->active, "reloading");
+	if (st->systemd && !active) {
+		st->source = "systemd: the unit is not active";
 		return;
-	char line[1024];
-	size_t kl = strlen(key);
-	while (fgets(line, sizeof line, f)) {
-		if (!strncmp(line, key, kl) && line[kl] == '=') {
-			char *v = line + kl + 1;
-			/* meta files quote values: 'x' */
-			chomp(v);
-			size_t vl = strlen(v);
-			if (vl >= 2 && v[0] == '\'' && v[vl - 1] == '\'') {
-				v[vl - 1] = 0;
-				v++;
-			}
-			copy(dst, cap, v, strlen(v));
-			break;
-		}
 	}
-	fclose(f);
+	if (!empty(rv) && st->systemd) {
+		st->running = rv;
+		st->verified = !empty(inv) && !strcmp(inv, st->invocation);
+		st->source = st->verified ? "the unit's guard, same systemd invocation"
+					  : "the unit's guard, but systemd reports another invocation "
+					    "(started without the guard?)";
+		return;
+	}
+	if (!empty(rv)) {
+		st->running = rv;
+		st->source = "the unit's guard (no systemd to check it against)";
+		return;
+	}
+	st->running = !empty(sv) ? sv : st->current[0] ? st->current : NULL;
+	st->source = !empty(sv) ? "from the state file, unverified: no running file"
+				: st->current[0] ? "from the current link, unverified: no running file, no state"
+						 : "no running file, no state";
+}
+
+/* The version /opt/NAME/current points at (live/VERSION or releases/VERSION). */
+static void read_current(struct status *st)
+{
+	struct buf p = BUF_INIT;
+	buf_addf(&p, "/opt/%s/current", st->name);
+	char l[256];
+	ssize_t n = readlink(p.p, l, sizeof l - 1);
+	if (n > 0) {
+		l[n] = 0;
+		const char *v = strrchr(l, '/');
+		snprintf(st->current, sizeof st->current, "%s", v ? v + 1 : l);
+	}
+	buf_free(&p);
+}
+
+/* Live trees (/opt/NAME/live/VERSION) of versions neither running nor current. */
+static void read_stale_live(struct status *st)
+{
+	struct buf p = BUF_INIT;
+	buf_addf(&p, "/opt/%s/live", st->name);
+	DIR *d = opendir(p.p);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if ((st->running && !strcmp(e->d_name, st->running)) || !strcmp(e->d_name, st->current))
+			continue;
+		st->stale = xrealloc(st->stale, (st->nstale + 1) * sizeof *st->stale);
+		struct buf t = BUF_INIT;
+		buf_addf(&t, "%s/%s", p.p, e->d_name);
+		st->stale[st->nstale++] = buf_detach(&t);
+	}
+	if (d)
+		closedir(d);
+	buf_free(&p);
+}
+
+static char *upstream_of(const char *evr)
+{
+	const char *c = strchr(evr, ':');
+	const char *s = c ? c + 1 : evr;
+	const char *dash = strrchr(s, '-');
+	char *u = xstrndup(s, dash ? (size_t)(dash - s) : strlen(s));
+	for (char *t = strchr(u, '~'); t; t = strchr(t, '~'))
+		*t = '-';
+	return u;
+}
+
+static void judge(struct status *st)
+{
+	const struct kvfile *txn = &st->rs.txn, *state = &st->rs.state, *failed = &st->rs.failed;
+	if (txn->present)
+		add_problem(st, "transaction", "a transition %s -> %s is unfinished (step %s, recorded %s): the next "
+			    "package operation settles it (dpkg --configure -a, or install either version)",
+			    empty(kv_get(txn, "FROM")) ? "-" : kv_get(txn, "FROM"), kv_str(txn, "TO"),
+			    kv_str(txn, "STEP"), kv_str(txn, "TIME"));
+	/* the schema the database is at: an unfinished record knows best */
+	const char *db = txn->present && kv_get(txn, "DB_SCHEMA") ? kv_get(txn, "DB_SCHEMA") : kv_get(state, "DB_SCHEMA");
+	const char *want = kv_get(&st->meta, "SCHEMA_VERSION");
+	if (st->running && !empty(db) && !empty(want) && strcmp(db, want))
+		add_problem(st, "schema", "%s runs but the database is at schema %s, not %s's %s", st->running,
+			    !strcmp(db, "?") ? "unknown (a migration was interrupted)" : db, st->running, want);
+	if (st->installed && st->dbstate && strcmp(st->dbstate, "installed"))
+		add_problem(st, "disagreement", "the package database has %s %s %s", st->name, st->installed,
+			    st->dbstate);
+	else if (st->installed && st->running) {
+		const char *pv = kv_get(&st->meta, st->fmt == FMT_RPM ? "RPM_VERSION" : "DEB_VERSION");
+		int differ = 0;
+		if (!empty(pv)) {
+			int r = 0;
+			differ = solve_vercmp(st->fmt, pv, st->installed, &r) == 0 && r != 0;
+		} else {
+			char *u = upstream_of(st->installed);
+			differ = strcmp(u, st->running) != 0;
+			free(u);
+		}
+		if (differ)
+			add_problem(st, "disagreement", "the package database says %s is installed, but %s runs",
+				    st->installed, st->running);
+	} else if (!st->installed && st->running)
+		add_problem(st, "disagreement", "%s is not installed according to the package database, but %s runs",
+			    st->name, st->running);
+	if (!strcmp(kv_str(state, "RESULT"), "failed") || failed->present)
+		add_problem(st, "failed", "the last transition failed%s%s%s%s: %s",
+			    failed->present ? " (" : "", failed->present ? kv_str(failed, "VERSION") : "",
+			    failed->present ? " at " : "", failed->present ? kv_str(failed, "STEP") : "",
+			    failed->present && kv_get(failed, "REASON") ? kv_str(failed, "REASON")
+								: kv_str(state, "MESSAGE"));
+	if (st->installed && !st->running && !has_problem(st, "transaction"))
+		add_problem(st, "not-running", "%s is installed but no version runs (%s)", st->name,
+			    st->systemd ? "the unit is not active" : "the state file names none");
 }
 
 static void json_str(struct buf *b, const char *k, const char *v, int last)
@@ -101,6 +236,120 @@ static void json_str(struct buf *b, const char *k, const char *v, int last)
 	buf_adds(b, last ? "\n" : ",\n");
 }
 
+static void json_kv_object(struct buf *b, const char *k, const struct kvfile *kv, const char *const *keys)
+{
+	buf_addf(b, "  \"%s\": ", k);
+	if (!kv->present) {
+		buf_adds(b, "null,\n");
+		return;
+	}
+	buf_adds(b, "{");
+	for (size_t i = 0; keys[i]; i++) {
+		buf_addf(b, "%s\"%s\": ", i ? ", " : "", keys[i]);
+		const char *v = kv_get(kv, keys[i]);
+		buf_add_json(b, v && *v ? v : NULL);
+	}
+	buf_adds(b, "},\n");
+}
+
+static void print_json(const struct status *st)
+{
+	static const char *const fkeys[] = { "VERSION", "FROM", "STEP", "REASON", "TIME", NULL };
+	static const char *const tkeys[] = { "FROM", "TO", "FROM_SCHEMA", "TO_SCHEMA", "MIGRATION", "STEP",
+					     "DB_SCHEMA", "TIME", NULL };
+	const struct kvfile *state = &st->rs.state;
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "{\n");
+	json_str(&b, "name", st->name, 0);
+	json_str(&b, "format", st->installed ? (st->fmt == FMT_RPM ? "rpm" : "deb") : NULL, 0);
+	json_str(&b, "installed", st->installed, 0);
+	json_str(&b, "database_state", st->dbstate, 0);
+	json_str(&b, "running", st->running, 0);
+	buf_addf(&b, "  \"running_verified\": %s,\n", st->verified ? "true" : "false");
+	json_str(&b, "running_source", st->source, 0);
+	buf_addf(&b, "  \"active\": %s,\n", !st->systemd ? "null" : !strcmp(st->active, "active") ? "true" : "false");
+	json_str(&b, "active_state", st->active, 0);
+	buf_addf(&b, "  \"main_pid\": %s,\n", st->systemd && atol(st->mainpid) > 0 ? st->mainpid : "null");
+	json_str(&b, "invocation", st->invocation, 0);
+	json_str(&b, "current", st->current, 0);
+	json_str(&b, "previous", kv_get(state, "PREVIOUS"), 0);
+	json_str(&b, "last_result", kv_get(state, "RESULT"), 0);
+	json_str(&b, "last_message", kv_get(state, "MESSAGE"), 0);
+	json_str(&b, "last_time", kv_get(state, "TIME"), 0);
+	json_str(&b, "last_healthy", kv_get(state, "LAST_HEALTHY"), 0);
+	json_str(&b, "db_schema", kv_get(state, "DB_SCHEMA"), 0);
+	json_str(&b, "expected_schema", kv_get(&st->meta, "SCHEMA_VERSION"), 0);
+	json_kv_object(&b, "failed", &st->rs.failed, fkeys);
+	json_kv_object(&b, "transaction", &st->rs.txn, tkeys);
+	buf_adds(&b, "  \"stale_live\": [");
+	for (size_t i = 0; i < st->nstale; i++) {
+		buf_adds(&b, i ? ", " : "");
+		buf_add_json(&b, st->stale[i]);
+	}
+	buf_adds(&b, "],\n");
+	static const char *const ids[] = { "transaction", "schema", "disagreement", "failed", "not-running", NULL };
+	static const char *const fields[] = { "unfinished_transaction", "schema_mismatch", "database_disagrees",
+					      "last_failed", "not_running", NULL };
+	for (size_t i = 0; ids[i]; i++)
+		buf_addf(&b, "  \"%s\": %s,\n", fields[i], has_problem(st, ids[i]) ? "true" : "false");
+	buf_adds(&b, "  \"problems\": [");
+	for (size_t i = 0; i < st->np; i++) {
+		buf_addf(&b, "%s\n    {\"id\": \"%s\", \"message\": ", i ? "," : "", st->p[i].id);
+		buf_add_json(&b, st->p[i].message);
+		buf_adds(&b, "}");
+	}
+	buf_adds(&b, st->np ? "\n  ],\n" : "],\n");
+	buf_addf(&b, "  \"consistent\": %s\n}\n", st->np ? "false" : "true");
+	fputs(b.p, stdout);
+	buf_free(&b);
+}
+
+static void print_text(const struct status *st)
+{
+	const struct kvfile *state = &st->rs.state;
+	printf("name: %s\n", st->name);
+	if (st->installed)
+		printf("installed: %s (%s, %s)\n", st->installed, st->dbstate, st->fmt == FMT_RPM ? "rpm" : "deb");
+	else
+		printf("installed: - (not in the package database)\n");
+	printf("running: %s (%s)\n", st->running ? st->running : "-", st->source);
+	if (st->systemd)
+		printf("active: %s%s%s\n", st->active[0] ? st->active : "unknown",
+		       atol(st->mainpid) > 0 ? ", main pid " : "", atol(st->mainpid) > 0 ? st->mainpid : "");
+	else
+		printf("active: unknown (no systemd)\n");
+	printf("current: %s\n", st->current[0] ? st->current : "-");
+	printf("previous: %s\n", empty(kv_get(state, "PREVIOUS")) ? "-" : kv_get(state, "PREVIOUS"));
+	if (!empty(kv_get(state, "DB_SCHEMA")) || !empty(kv_get(&st->meta, "SCHEMA_VERSION")))
+		printf("schema: database %s, %s expects %s\n",
+		       empty(kv_get(state, "DB_SCHEMA")) ? "unknown" : kv_get(state, "DB_SCHEMA"),
+		       st->running ? st->running : "-",
+		       empty(kv_get(&st->meta, "SCHEMA_VERSION")) ? "none" : kv_get(&st->meta, "SCHEMA_VERSION"));
+	if (!empty(kv_get(state, "LAST_HEALTHY")))
+		printf("last healthy: %s\n", kv_get(state, "LAST_HEALTHY"));
+	if (!empty(kv_get(state, "RESULT")))
+		printf("last: %s %s: %s\n", kv_str(state, "TIME"), kv_str(state, "RESULT"), kv_str(state, "MESSAGE"));
+	for (size_t i = 0; i < st->nstale; i++)
+		printf("stale live tree: %s (the next transition removes it)\n", st->stale[i]);
+	for (size_t i = 0; i < st->np; i++)
+		printf("problem (%s): %s\n", st->p[i].id, st->p[i].message);
+	if (!st->np)
+		printf("consistent: yes\n");
+}
+
+static void status_free(struct status *st)
+{
+	free(st->installed);
+	free(st->dbstate);
+	relstate_free(&st->rs);
+	kv_free(&st->meta);
+	for (size_t i = 0; i < st->nstale; i++)
+		free(st->stale[i]);
+	free(st->stale);
+	for (size_t i = 0; i < st->np; i++)
+		free(st->p[i].message);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	int json = 0;
@@ -108,9 +357,12 @@ int cmd_status(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			puts("usage: relpkg status NAME [--json]\n\n"
-			     "What the package database says is installed, what relpkg's scripts last\n"
-			     "left running, the previous version and whether the service is active.\n\n"
-			     "  --json    one JSON object on stdout");
+			     "What the package database says is installed, what runs (checked against\n"
+			     "systemd), and what relpkg's scripts left (relpkg-state(5)).  Exit status 0:\n"
+			     "one consistent story; 1: an unknown package, an unfinished transition, a\n"
+			     "schema mismatch, the database disagreeing with what runs, a failed last\n"
+			     "transition, or nothing running (each is named); 2: usage.\n\n"
+			     "  --json    one JSON object on stdout: the same facts and a \"problems\" array");
 			return 0;
 		}
 		if (!strcmp(argv[i], "--json"))
@@ -124,72 +376,53 @@ int cmd_status(int argc, char **argv)
 	}
 	if (!name)
 		return rp_usage("status: no NAME given (see relpkg status --help)");
+	if (strchr(name, '/') || name[0] == '.')
+		return rp_usage("status: '%s' is not a package name", name);
 
 	struct status st;
 	memset(&st, 0, sizeof st);
-	query_db(name, &st);
-	struct buf p = BUF_INIT;
-	buf_addf(&p, "/var/lib/relpkg/%s/state", name);
-	read_kv(p.p, "RUNNING", st.running, sizeof st.running);
-	read_kv(p.p, "PREVIOUS", st.previous, sizeof st.previous);
-	read_kv(p.p, "RESULT", st.result, sizeof st.result);
-	read_kv(p.p, "MESSAGE", st.message, sizeof st.message);
-	read_kv(p.p, "TIME", st.time, sizeof st.time);
-	if (st.running[0]) {
-		buf_reset(&p);
-		buf_addf(&p, "/var/lib/relpkg/%s/meta/%s.meta", name, st.running);
-		read_kv(p.p, !strcmp(st.format, "rpm") ? "RPM_VERSION" : "DEB_VERSION", st.running_pkgver,
-			sizeof st.running_pkgver);
+	st.name = name;
+	st.fmt = FMT_DEB;
+	pkgdb_query(FMT_DEB, name, &st.installed, &st.dbstate);
+	if (!st.installed) {
+		st.fmt = FMT_RPM;
+		pkgdb_query(FMT_RPM, name, &st.installed, &st.dbstate);
 	}
-	st.active = -1;
-	if (exec_have("systemctl") && access("/run/systemd/system", 0) == 0) {
-		buf_reset(&p);
-		buf_addf(&p, "%s.service", name);
-		const char *a[] = { "systemctl", "is-active", "-q", p.p, NULL };
-		st.active = exec_capture(a, NULL, 1) == 0;
+	if (relstate_read(NULL, name, &st.rs) < 0) {
+		status_free(&st);
+		return -1;
 	}
-	buf_free(&p);
-
-	/* does the database agree with what runs? */
-	struct buf warning = BUF_INIT;
-	if (!st.installed[0] && st.running[0])
-		buf_addf(&warning, "%s is not installed according to the package database, "
-			 "but its scripts left %s running", name, st.running);
-	else if (st.installed[0] && st.running_pkgver[0] && strcmp(st.installed, st.running_pkgver))
-		buf_addf(&warning, "the package database says %s %s is installed (%s), "
-			 "but %s runs: %s", name, st.installed, st.dbstate, st.running, st.message);
-	else if (st.installed[0] && strcmp(st.dbstate, "installed"))
-		buf_addf(&warning, "the package database says %s is %s", name, st.dbstate);
-
-	if (json) {
-		struct buf b = BUF_INIT;
-		buf_adds(&b, "{\n");
-		json_str(&b, "name", name, 0);
-		json_str(&b, "format", st.format, 0);
-		json_str(&b, "installed", st.installed, 0);
-		json_str(&b, "database_state", st.dbstate, 0);
-		json_str(&b, "running", st.running, 0);
-		json_str(&b, "previous", st.previous, 0);
-		buf_addf(&b, "  \"active\": %s,\n", st.active < 0 ? "null" : st.active ? "true" : "false");
-		json_str(&b, "last_result", st.result, 0);
-		json_str(&b, "last_message", st.message, 0);
-		json_str(&b, "last_time", st.time, 0);
-		json_str(&b, "warning", buf_str(&warning), 1);
-		buf_adds(&b, "}\n");
-		fputs(b.p, stdout);
-		buf_free(&b);
-	} else {
-		printf("name: %s\n", name);
-		printf("installed: %s%s%s%s\n", st.installed[0] ? st.installed : "-",
-		       st.installed[0] ? " (" : "", st.installed[0] ? st.dbstate : "", st.installed[0] ? ")" : "");
-		printf("running: %s\n", st.running[0] ? st.running : "-");
-		printf("previous: %s\n", st.previous[0] ? st.previous : "-");
-		printf("active: %s\n", st.active < 0 ? "unknown (no systemd)" : st.active ? "yes" : "no");
-		if (st.result[0])
-			printf("last: %s %s: %s\n", st.time, st.result, st.message);
-		if (warning.len)
-			printf("warning: %s\n", warning.p);
+	if (!st.rs.dir) {
+		int rc = st.installed ? rp_err("status %s: %s is installed but relpkg's scripts left nothing in "
+					       "/var/lib/relpkg/%s: not a package built by relpkg",
+					       name, st.installed, name)
+				      : rp_err("status %s: unknown package: not in the package database, and "
+					       "relpkg's scripts left nothing in /var/lib/relpkg/%s", name, name);
+		status_free(&st);
+		return rc;
 	}
-	buf_free(&warning);
-	return 0;
+	query_systemd(&st);
+	read_current(&st);
+	find_running(&st);
+	read_stale_live(&st);
+	int rc = 0;
+	if (st.running && meta_read(NULL, name, st.running, &st.meta) < 0)
+		rc = -1;
+	if (!rc) {
+		judge(&st);
+		if (json)
+			print_json(&st);
+		else
+			print_text(&st);
+		fflush(stdout);
+		if (st.np) {
+			struct buf ids = BUF_INIT;
+			for (size_t i = 0; i < st.np; i++)
+				buf_addf(&ids, "%s%s", i ? ", " : "", st.p[i].id);
+			rc = rp_err("status %s: not consistent (%s)", name, ids.p);
+			buf_free(&ids);
+		}
+	}
+	status_free(&st);
+	return rc;
 }
