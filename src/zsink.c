@@ -1,5 +1,11 @@
 /* zsink.c — see zsink.h.  One worker thread per sink; chunks move from
- * the producer to the worker through a small ring guarded by a mutex. */
+ * the producer to the worker through a small ring guarded by a mutex.
+ *
+ * Who touches what: the encoder state and its error (werr, wfailed)
+ * belong to whichever thread runs the encoder (the worker while there is
+ * one, else the producer); the worker publishes its error into err and
+ * failed under the mutex, where the producer reads it; the producer keeps
+ * its own copy (pfailed).  pthread_create/pthread_join order the rest. */
 #include "zsink.h"
 #include "digest.h"
 #include "error.h"
@@ -55,8 +61,11 @@ struct zsink {
 	uint64_t outbytes;
 	struct hasher sha;
 	unsigned char sha256[32];
-	char err[512];      /* worker's error, copied to rp_err() by the producer */
+	char werr[512];     /* encoder's error (encoder's thread only) */
+	int wfailed;
+	char err[512];      /* published error, under mu while the worker runs */
 	int failed;
+	int pfailed;        /* producer's copy of failed */
 };
 
 int comp_parse(const char *s, enum comp *out)
@@ -110,10 +119,20 @@ int comp_check_level(enum comp c, int level)
 
 static int wfail(struct zsink *z, const char *what)
 {
-	if (!z->failed)
-		snprintf(z->err, sizeof z->err, "%s", what);
-	z->failed = 1;
+	if (!z->wfailed)
+		snprintf(z->werr, sizeof z->werr, "%s", what);
+	z->wfailed = 1;
 	return -1;
+}
+
+/* Makes the encoder's error visible to the producer; the caller holds mu
+ * (or there is no worker). */
+static void publish_error(struct zsink *z)
+{
+	if (z->wfailed && !z->failed) {
+		memcpy(z->err, z->werr, sizeof z->err);
+		z->failed = 1;
+	}
 }
 
 static int out_write(struct zsink *z, const unsigned char *p, size_t n)
@@ -174,7 +193,7 @@ static int enc_start(struct zsink *z)
 /* Compresses p[0..n); with fin set, ends the stream. */
 static int enc_run(struct zsink *z, const unsigned char *p, size_t n, int fin)
 {
-	if (z->failed)
+	if (z->wfailed)
 		return -1;
 	switch (z->comp) {
 	case COMP_NONE:
@@ -260,6 +279,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&z->mu);
 		enc_run(z, c.p, c.len, 0);
 		pthread_mutex_lock(&z->mu);
+		publish_error(z);
 		c.len = 0;
 		z->freelist[z->nfree++] = c;
 		pthread_cond_signal(&z->cv_free);
@@ -267,6 +287,9 @@ static void *worker(void *arg)
 	pthread_mutex_unlock(&z->mu);
 	enc_run(z, NULL, 0, 1);
 	enc_end(z);
+	pthread_mutex_lock(&z->mu);
+	publish_error(z);
+	pthread_mutex_unlock(&z->mu);
 	return NULL;
 }
 
@@ -281,6 +304,8 @@ struct zsink *zsink_new(int fd, enum comp c, int level, int threaded)
 	z->threaded = threaded;
 	if (enc_start(z) < 0) {
 		z->threaded = 0;
+		publish_error(z);
+		z->pfailed = 1;
 		return z;   /* the error surfaces at the first write */
 	}
 	if (!threaded) {
@@ -304,8 +329,10 @@ struct zsink *zsink_new(int fd, enum comp c, int level, int threaded)
 	return z;
 }
 
+/* Only when failed was read under mu (or the worker is gone). */
 static int producer_error(struct zsink *z)
 {
+	z->pfailed = 1;
 	return rp_err("%s", z->err[0] ? z->err : "compression failed");
 }
 
@@ -314,6 +341,7 @@ static int hand_over(struct zsink *z)
 	if (!z->threaded) {
 		int rc = enc_run(z, z->cur.p, z->cur.len, 0);
 		z->cur.len = 0;
+		publish_error(z);
 		return rc < 0 ? producer_error(z) : 0;
 	}
 	pthread_mutex_lock(&z->mu);
@@ -331,7 +359,7 @@ static int hand_over(struct zsink *z)
 int zsink_write(struct zsink *z, const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	if (z->failed)
+	if (z->pfailed)
 		return producer_error(z);
 	z->in += n;
 	while (n) {
@@ -350,12 +378,13 @@ int zsink_write(struct zsink *z, const void *p, size_t n)
 int zsink_finish(struct zsink *z)
 {
 	if (!z->threaded) {
-		if (!z->failed && z->cur.p)
+		if (!z->wfailed && z->cur.p)
 			enc_run(z, z->cur.p, z->cur.len, 1);
 		if (z->out)
 			enc_end(z);
 		free(z->cur.p);
 		z->cur.p = NULL;
+		publish_error(z);
 		return z->failed ? producer_error(z) : 0;
 	}
 	pthread_mutex_lock(&z->mu);
