@@ -13,6 +13,8 @@
 
 int mkdir_p(const char *dir)
 {
+	if (!*dir)
+		return rp_err("an empty directory name");
 	char *p = xstrdup(dir);
 	for (char *s = p + 1;; s++) {
 		if (*s == '/' || !*s) {
@@ -35,14 +37,26 @@ int mkdir_p(const char *dir)
 	return 0;
 }
 
+/* For tests only: RELPKG_TEST_NO_O_TMPFILE=1 takes the path of a file
+ * system without O_TMPFILE (named temporary files), see atomic.h. */
+static int tmpfile_open(const char *dir, mode_t mode)
+{
+	const char *t = getenv("RELPKG_TEST_NO_O_TMPFILE");
+	if (t && *t == '1') {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+}
+
 int scratch_open(const char *dir)
 {
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	int fd = tmpfile_open(dir, 0600);
 	if (fd >= 0)
 		return fd;
 	struct buf b = BUF_INIT;
 	buf_addf(&b, "%s/.relpkg-scratch-XXXXXX", dir);
-	fd = mkstemp(b.p);
+	fd = mkostemp(b.p, O_CLOEXEC);
 	if (fd >= 0)
 		unlink(b.p);
 	else
@@ -56,14 +70,14 @@ int atomic_open(struct atomic *a, const char *dir, const char *name)
 	memset(a, 0, sizeof *a);
 	a->dir = xstrdup(dir);
 	a->name = xstrdup(name);
-	a->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+	a->fd = tmpfile_open(dir, 0644);
 	if (a->fd >= 0) {
 		fchmod(a->fd, 0644);
 		return 0;
 	}
 	struct buf b = BUF_INIT;
 	buf_addf(&b, "%s/.%s.tmp-XXXXXX", dir, name);
-	a->fd = mkstemp(b.p);
+	a->fd = mkostemp(b.p, O_CLOEXEC);
 	if (a->fd < 0) {
 		rp_errno("cannot create a file in %s", dir);
 		buf_free(&b);
@@ -89,7 +103,7 @@ int atomic_commit(struct atomic *a)
 	buf_addf(&final, "%s/%s", a->dir, a->name);
 	if (fsync(a->fd) < 0) {
 		rp_errno("%s: fsync", final.p);
-		goto out;
+		goto fail;
 	}
 	if (!a->tmpname) {
 		/* give the anonymous file a temporary name, then rename it */
@@ -99,14 +113,13 @@ int atomic_commit(struct atomic *a)
 		unlink(tmp.p);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp.p, AT_SYMLINK_FOLLOW) < 0) {
 			rp_errno("%s: cannot link the finished file", final.p);
-			goto out;
+			goto fail;
 		}
 		a->tmpname = buf_detach(&tmp);
 	}
 	if (rename(a->tmpname, final.p) < 0) {
 		rp_errno("%s: rename", final.p);
-		unlink(a->tmpname);
-		goto out;
+		goto fail;
 	}
 	int dfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
@@ -114,6 +127,11 @@ int atomic_commit(struct atomic *a)
 		close(dfd);
 	}
 	rc = 0;
+	goto out;
+fail:
+	/* every failure removes the temporary name: nothing is left behind */
+	if (a->tmpname)
+		unlink(a->tmpname);
 out:
 	close(a->fd);
 	a->fd = -1;

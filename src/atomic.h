@@ -4,7 +4,10 @@
  * destination directory, so a crash leaves nothing behind; commit()
  * fsyncs it, links it under a temporary name and renames it over the
  * final name.  Scratch files (payloads) are anonymous and vanish on
- * close. */
+ * close.  Where O_TMPFILE is unsupported, a named ".NAME.tmp-XXXXXX" is
+ * used instead and unlinked on every failure path (scratch files at once).
+ * The environment variable RELPKG_TEST_NO_O_TMPFILE=1 forces that path;
+ * it exists for the test suite only (tests/t_hostile.sh). */
 #ifndef RELPKG_ATOMIC_H
 #define RELPKG_ATOMIC_H
 
