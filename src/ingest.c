@@ -13,14 +13,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SMALL_MAX (64u << 10)
+#define SMALL_MAX INGEST_SMALL_MAX
 #define NAME_MAX_TOTAL 3800     /* leaves room for /opt/NAME/releases/VERSION/ */
 #define COMPONENT_MAX 255
+#define LINK_HOPS_MAX 40        /* as the kernel's ELOOP */
 
 void ingest_init(struct ingest *in, const char *path, int64_t clamp_mtime)
 {
 	memset(in, 0, sizeof *in);
 	in->path = xstrdup(path);
+	in->fd = -1;
+	in->max_size = INGEST_MAX_SIZE_DEFAULT;
 	in->clamp_mtime = clamp_mtime;
 }
 
@@ -34,12 +37,163 @@ void ingest_release(struct ingest *in)
 		free(in->small[i].name);
 		free(in->small[i].data);
 	}
+	if (in->fd >= 0)
+		close(in->fd);
 	free(in->v);
 	free(in->small);
 	free(in->sorted);
 	free(in->strip);
 	free(in->path);
 	memset(in, 0, sizeof *in);
+	in->fd = -1;
+}
+
+/* ---- the one descriptor ----
+ *
+ * Both walks read in->fd with pread() at their own offsets, so neither
+ * disturbs the other and nothing is read by path twice. */
+
+/* A FIFO, pipe or terminal can be read only once: copy it to an anonymous
+ * file in $TMPDIR (gone when closed), at most max_size bytes. */
+static int spool(struct ingest *in, int src)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		struct buf t = BUF_INIT;
+		buf_addf(&t, "%s/.relpkg-input-XXXXXX", dir);
+		fd = mkostemp(t.p, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(t.p);
+		buf_free(&t);
+	}
+	if (fd < 0)
+		return rp_errno("%s: cannot copy the piped tarball to a temporary file in %s "
+				"(set TMPDIR, or give the tarball as a file)", in->path, dir);
+	static unsigned char b[1 << 16];
+	uint64_t total = 0;
+	for (;;) {
+		ssize_t r = read(src, b, sizeof b);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rp_errno("%s: read", in->path);
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		total += (uint64_t)r;
+		if (total > in->max_size) {
+			rp_err("%s: more than %llu bytes arrive on this pipe (--max-size): refused; "
+			       "raise --max-size if this is intended", in->path, (unsigned long long)in->max_size);
+			goto fail;
+		}
+		for (ssize_t w = 0; w < r;) {
+			ssize_t k = write(fd, b + w, (size_t)(r - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				rp_errno("%s: copying the piped tarball to %s", in->path, dir);
+				goto fail;
+			}
+			w += k;
+		}
+	}
+	close(src);
+	return fd;
+fail:
+	close(fd);
+	close(src);
+	return -1;
+}
+
+static int open_input(struct ingest *in)
+{
+	int fd = open(in->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return rp_errno("%s", in->path);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		rp_errno("%s", in->path);
+		close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return rp_err("%s: a directory, not a tarball: give the release tarball "
+			      "(e.g. _build/prod/rel/NAME/NAME-VSN.tar.gz)", in->path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fd = spool(in, fd);
+		if (fd < 0)
+			return -1;
+		if (fstat(fd, &st) < 0) {
+			rp_errno("%s", in->path);
+			close(fd);
+			return -1;
+		}
+	}
+	in->fd = fd;
+	in->st = st;
+	return 0;
+}
+
+/* The file still is what the scan saw (same descriptor, so the same inode;
+ * size and mtime tell a rewrite in place). */
+static int same_file(const struct ingest *in)
+{
+	struct stat st;
+	if (fstat(in->fd, &st) < 0)
+		return rp_errno("%s", in->path);
+	if (st.st_dev != in->st.st_dev || st.st_ino != in->st.st_ino || st.st_size != in->st.st_size ||
+	    st.st_mtim.tv_sec != in->st.st_mtim.tv_sec || st.st_mtim.tv_nsec != in->st.st_mtim.tv_nsec)
+		return rp_err("%s: the file changed while relpkg read it (size or modification time "
+			      "differ from the first read): refused; build from a finished tarball", in->path);
+	return 0;
+}
+
+struct fdsrc {
+	int fd;
+	uint64_t off, size;
+	unsigned char buf[1 << 16];
+};
+
+static la_ssize_t fd_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct fdsrc *f = ctx;
+	*buf = f->buf;
+	for (;;) {
+		ssize_t r = pread(f->fd, f->buf, sizeof f->buf, (off_t)f->off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			archive_set_error(a, errno, "read error");
+			return -1;
+		}
+		f->off += (uint64_t)r;
+		return r;
+	}
+}
+
+static la_int64_t fd_skip(struct archive *a, void *ctx, la_int64_t n)
+{
+	struct fdsrc *f = ctx;
+	(void)a;
+	if (n <= 0 || f->off >= f->size)
+		return 0;
+	if ((uint64_t)n > f->size - f->off)
+		n = (la_int64_t)(f->size - f->off);
+	f->off += (uint64_t)n;
+	return n;
+}
+
+static int fd_close(struct archive *a, void *ctx)
+{
+	(void)a;
+	free(ctx);
+	return ARCHIVE_OK;
 }
 
 /* gzip input is inflated here with zlib rather than by libarchive, because
@@ -47,6 +201,7 @@ void ingest_release(struct ingest *in)
  * must be an error, not a silently different release. */
 struct gzsrc {
 	int fd;
+	uint64_t off;
 	z_stream z;
 	int started, done;
 	unsigned char in[1 << 16];
@@ -63,7 +218,9 @@ static la_ssize_t gz_read(struct archive *a, void *ctx, const void **buf)
 	g->z.avail_out = sizeof g->out;
 	while (g->z.avail_out == sizeof g->out) {
 		if (g->z.avail_in == 0) {
-			ssize_t r = read(g->fd, g->in, sizeof g->in);
+			ssize_t r = pread(g->fd, g->in, sizeof g->in, (off_t)g->off);
+			if (r < 0 && errno == EINTR)
+				continue;
 			if (r < 0) {
 				archive_set_error(a, errno, "read error");
 				return -1;
@@ -76,6 +233,7 @@ static la_ssize_t gz_read(struct archive *a, void *ctx, const void **buf)
 				g->done = 1;
 				break;
 			}
+			g->off += (uint64_t)r;
 			g->z.next_in = g->in;
 			g->z.avail_in = (uInt)r;
 		}
@@ -105,35 +263,28 @@ static int gz_close(struct archive *a, void *ctx)
 	struct gzsrc *g = ctx;
 	(void)a;
 	inflateEnd(&g->z);
-	close(g->fd);
 	free(g);
 	return ARCHIVE_OK;
 }
 
-static int is_gzip(const char *path)
+static int is_gzip(int fd)
 {
 	unsigned char m[2];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t r = read(fd, m, 2);
-	close(fd);
-	return r == 2 && m[0] == 0x1f && m[1] == 0x8b;
+	return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
-static struct archive *open_archive(const char *path)
+/* A libarchive reader over in->fd from offset 0. */
+static struct archive *open_archive(struct ingest *in)
 {
 	struct archive *a = archive_read_new();
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
 	int r;
-	if (is_gzip(path)) {
+	if (is_gzip(in->fd)) {
 		struct gzsrc *g = xcalloc(1, sizeof *g);
-		g->fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (g->fd < 0 || inflateInit2(&g->z, 15 + 16) != Z_OK) {
-			rp_errno("%s", path);
-			if (g->fd >= 0)
-				close(g->fd);
+		g->fd = in->fd;
+		if (inflateInit2(&g->z, 15 + 16) != Z_OK) {
+			rp_err("%s: zlib: cannot start inflating", in->path);
 			free(g);
 			archive_read_free(a);
 			return NULL;
@@ -145,10 +296,17 @@ static struct archive *open_archive(const char *path)
 		archive_read_support_filter_xz(a);
 		archive_read_support_filter_zstd(a);
 		archive_read_support_filter_lz4(a);
-		r = archive_read_open_filename(a, path, 1 << 16);
+		struct fdsrc *f = xcalloc(1, sizeof *f);
+		f->fd = in->fd;
+		f->size = (uint64_t)in->st.st_size;
+		archive_read_set_callback_data(a, f);
+		archive_read_set_read_callback(a, fd_read);
+		archive_read_set_skip_callback(a, fd_skip);
+		archive_read_set_close_callback(a, fd_close);
+		r = archive_read_open1(a);
 	}
 	if (r != ARCHIVE_OK) {
-		rp_err("%s: %s", path, archive_error_string(a));
+		rp_err("%s: %s", in->path, archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -251,19 +409,59 @@ static int normalise(const struct ingest *in, const char *raw, char **out)
 	return 0;
 }
 
-static int wants_content(const char *name, uint64_t size)
+/* Symbolic link text is checked like a name (it is printed by inspect,
+ * written into package headers and resolved on the server): valid UTF-8,
+ * no control characters, components and total length bounded.  ".." and
+ * absolute targets are judged later, by resolving (check_symlink). */
+static int check_link_text(const struct ingest *in, const char *raw, const char *t)
 {
-	if (size > SMALL_MAX * 16)
-		return 0;
-	const char *base = strrchr(name, '/');
-	base = base ? base + 1 : name;
+	struct buf b = BUF_INIT;
+	int rc = 0;
+	add_printable(&b, t);
+	if (!*t)
+		rc = entry_err(in, raw, "symbolic link with an empty target");
+	else if (!utf8_valid((const unsigned char *)t))
+		rc = entry_err(in, raw, "symbolic link target '%.200s' is not valid UTF-8", buf_str(&b));
+	else if (strlen(t) > NAME_MAX_TOTAL)
+		rc = entry_err(in, raw, "symbolic link target is longer than %d bytes (%zu)", NAME_MAX_TOTAL,
+			       strlen(t));
+	for (const unsigned char *p = (const unsigned char *)t; !rc && *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			rc = entry_err(in, raw, "symbolic link target '%.200s' contains a control character",
+				       buf_str(&b));
+	for (const char *s = t; !rc && *s;) {
+		size_t len = strcspn(s, "/");
+		if (len > COMPONENT_MAX)
+			rc = entry_err(in, raw, "symbolic link target has a component longer than %d bytes",
+				       COMPONENT_MAX);
+		s += len;
+		while (*s == '/')
+			s++;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+static const char *base_name(const char *name)
+{
+	const char *b = strrchr(name, '/');
+	return b ? b + 1 : name;
+}
+
+/* Files release recognition reads whole: refused as too large for an OTP
+ * release (recognise.c) rather than read in part. */
+static int is_recognition_file(const char *name)
+{
+	const char *base = base_name(name);
 	size_t bl = strlen(base);
-	if (!strcmp(base, "start_erl.data") || !strcmp(base, "RELEASES") || !strcmp(base, "COOKIE") ||
-	    !strcmp(base, "vm.args"))
-		return 1;
-	if (bl > 4 && !strcmp(base + bl - 4, ".rel"))
-		return 1;
-	/* bin/ scripts directly under the release root (or one wrapper dir) */
+	return !strcmp(base, "start_erl.data") || !strcmp(base, "RELEASES") || !strcmp(base, "COOKIE") ||
+	       (bl > 4 && !strcmp(base + bl - 4, ".rel"));
+}
+
+/* bin/ scripts directly under the release root (or one wrapper dir): their
+ * first INGEST_SMALL_MAX bytes tell the kind of release. */
+static int is_script(const char *name)
+{
 	const char *bin = strstr(name, "bin/");
 	if (bin && (bin == name || bin[-1] == '/') && !strchr(bin + 4, '/')) {
 		int depth = 0;
@@ -274,26 +472,87 @@ static int wants_content(const char *name, uint64_t size)
 	return 0;
 }
 
-static int capture(struct ingest *in, struct archive *a, const char *name)
+static void add_small(struct ingest *in, const char *name, struct buf *b, uint64_t size)
 {
-	struct buf b = BUF_INIT;
-	char tmp[8192];
-	for (;;) {
-		la_ssize_t r = archive_read_data(a, tmp, sizeof tmp);
-		if (r < 0) {
-			buf_free(&b);
-			return entry_err(in, name, "%s", archive_error_string(a));
-		}
-		if (r == 0)
-			break;
-		if (b.len < SMALL_MAX)
-			buf_add(&b, tmp, (size_t)r);
-	}
 	in->small = xrealloc(in->small, (in->nsmall + 1) * sizeof *in->small);
 	struct small_file *f = &in->small[in->nsmall++];
 	f->name = xstrdup(name);
-	f->len = b.len;
-	f->data = buf_detach(&b);
+	f->len = b->len;
+	f->data = buf_detach(b);
+	f->size = size;
+	f->too_large = size > SMALL_MAX;
+}
+
+/* Looks for a vm.args line that starts (after blanks) with "-setcookie",
+ * a byte at a time, so that a file of any size is seen whole in O(1)
+ * memory.  Same rule as a line-by-line strncmp. */
+struct cookie_scan {
+	int state;      /* 0 blanks at line start, 1 matching the token, 2 rest of line */
+	size_t k;       /* bytes of the token matched */
+	int found;
+};
+
+static void cookie_feed(struct cookie_scan *c, const unsigned char *p, size_t n)
+{
+	static const char tok[] = "-setcookie";
+	for (size_t i = 0; i < n && !c->found; i++) {
+		unsigned char ch = p[i];
+		if (ch == '\n') {
+			c->state = 0;
+			continue;
+		}
+		if (c->state == 0) {
+			if (ch == ' ' || ch == '\t')
+				continue;
+			c->state = 1;
+			c->k = 0;
+		}
+		if (c->state == 1) {
+			if (ch != (unsigned char)tok[c->k])
+				c->state = 2;
+			else if (++c->k == sizeof tok - 1)
+				c->found = 1;
+		}
+	}
+}
+
+/* Reads the data of the current entry during the scan, for what the scan
+ * must know: a capture (capture_max bytes, holes as zeros), the cookie
+ * look, and the order of a sparse map.  raw names the entry. */
+static int scan_data(const struct ingest *in, struct archive *a, const char *raw, uint64_t size,
+		     struct buf *capture, size_t capture_max, struct cookie_scan *cookie)
+{
+	static const unsigned char zero;
+	uint64_t at = 0;
+	for (;;) {
+		const void *p;
+		size_t len;
+		la_int64_t off;
+		int r = archive_read_data_block(a, &p, &len, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK)
+			return entry_err(in, raw, "%s", archive_error_string(a));
+		if (off < 0 || (uint64_t)off < at)
+			return entry_err(in, raw, "its sparse map is out of order or overlapping (a data "
+					 "region at byte %lld, before byte %llu where the previous one ended); "
+					 "GNU tar refuses such a map too", (long long)off, (unsigned long long)at);
+		if ((uint64_t)off + len > size)
+			return entry_err(in, raw, "more data than its declared size");
+		if ((uint64_t)off > at) {      /* a hole */
+			if (cookie)
+				cookie_feed(cookie, &zero, 1);
+			while (capture && capture->len < capture_max && at < (uint64_t)off) {
+				buf_addc(capture, 0);
+				at++;
+			}
+		}
+		if (cookie)
+			cookie_feed(cookie, p, len);
+		if (capture && capture->len < capture_max)
+			buf_add(capture, p, len < capture_max - capture->len ? len : capture_max - capture->len);
+		at = (uint64_t)off + len;
+	}
 	return 0;
 }
 
@@ -319,7 +578,25 @@ static struct input_entry *push(struct ingest *in)
 	return e;
 }
 
-/* Reads one header into a new input_entry (raw-normalised name). */
+/* The type of a header as the scan records it. */
+static enum etype header_type(struct archive_entry *ae, int *ok)
+{
+	mode_t ft = archive_entry_filetype(ae);
+	*ok = 1;
+	if (archive_entry_hardlink(ae))
+		return E_HARDLINK;
+	if (ft == AE_IFREG)
+		return E_REG;
+	if (ft == AE_IFDIR)
+		return E_DIR;
+	if (ft == AE_IFLNK)
+		return E_SYMLINK;
+	*ok = 0;
+	return E_REG;
+}
+
+/* Reads one header into a new input_entry (raw-normalised name); reads or
+ * skips its data.  0, or -1 after entry_err(). */
 static int scan_one(struct ingest *in, struct archive *a, struct archive_entry *ae)
 {
 	const char *raw = archive_entry_pathname(ae);
@@ -330,7 +607,7 @@ static int scan_one(struct ingest *in, struct archive *a, struct archive_entry *
 		return -1;
 	if (!*name) {           /* the archive root "./" */
 		free(name);
-		return 0;
+		return archive_read_data_skip(a) == ARCHIVE_OK ? 0 : entry_err(in, raw, "%s", archive_error_string(a));
 	}
 	struct input_entry *e = push(in);
 	e->name = name;
@@ -340,39 +617,61 @@ static int scan_one(struct ingest *in, struct archive *a, struct archive_entry *
 		e->mtime = in->clamp_mtime;
 	if (e->mtime < 0)
 		e->mtime = 0;
-	const char *hl = archive_entry_hardlink(ae);
-	mode_t ft = archive_entry_filetype(ae);
-	if (hl) {
-		e->type = E_HARDLINK;
+	int known;
+	e->type = header_type(ae, &known);
+	if (!known)
+		return entry_err(in, raw, "%s: not allowed in a release", type_name(archive_entry_filetype(ae)));
+	if (e->type == E_HARDLINK) {
+		const char *hl = archive_entry_hardlink(ae);
 		if (normalise(in, hl, &e->link) < 0)
 			return entry_err(in, raw, "hard link target '%s' is not a safe path", hl);
-	} else if (ft == AE_IFREG) {
-		e->type = E_REG;
+	} else if (e->type == E_REG) {
 		if (!archive_entry_size_is_set(ae))
 			return entry_err(in, raw, "size is not set");
 		if (archive_entry_size(ae) < 0)
 			return entry_err(in, raw, "negative size");
 		e->size = (uint64_t)archive_entry_size(ae);
-	} else if (ft == AE_IFDIR) {
-		e->type = E_DIR;
-	} else if (ft == AE_IFLNK) {
-		e->type = E_SYMLINK;
+		if (e->size > in->max_size - in->total)
+			return entry_err(in, raw, "declares %llu bytes: the release would expand to more than "
+					 "--max-size (%llu bytes in all); refused, raise --max-size if this is "
+					 "intended", (unsigned long long)e->size, (unsigned long long)in->max_size);
+		in->total += e->size;
+	} else if (e->type == E_SYMLINK) {
 		const char *t = archive_entry_symlink(ae);
-		if (!t || !*t)
-			return entry_err(in, raw, "symbolic link with an empty target");
+		if (check_link_text(in, raw, t ? t : "") < 0)
+			return -1;
 		e->link = xstrdup(t);
 		e->size = strlen(t);
-	} else {
-		return entry_err(in, raw, "%s: not allowed in a release", type_name(ft));
 	}
 	if (e->mode & (S_ISUID | S_ISGID))
 		return entry_err(in, raw, "%s bit set: refused (a release needs no privileged files)",
 				 e->mode & S_ISUID ? "setuid" : "setgid");
 	if (e->mode & S_ISVTX)
 		return entry_err(in, raw, "sticky bit set: refused");
-	if (e->type == E_REG && wants_content(name, e->size))
-		return capture(in, a, name);
-	return 0;
+	if (e->type != E_REG)
+		return archive_read_data_skip(a) == ARCHIVE_OK ? 0 : entry_err(in, raw, "%s", archive_error_string(a));
+
+	struct buf cap = BUF_INIT;
+	struct cookie_scan cs = { 0, 0, 0 };
+	int recog = is_recognition_file(name), script = !recog && is_script(name);
+	int vmargs = !strcmp(base_name(name), "vm.args");
+	int sparse = archive_entry_sparse_count(ae) > 0;
+	int rc;
+	if (recog && e->size > SMALL_MAX) {
+		/* not read: recognise() refuses it if it matters */
+		add_small(in, name, &cap, e->size);
+		rc = archive_read_data_skip(a) == ARCHIVE_OK ? 0 : entry_err(in, raw, "%s", archive_error_string(a));
+	} else if (recog || script || vmargs || sparse) {
+		rc = scan_data(in, a, raw, e->size, recog || script ? &cap : NULL, SMALL_MAX,
+			       vmargs ? &cs : NULL);
+		if (rc == 0 && (recog || script))
+			add_small(in, name, &cap, e->size);
+		e->cookie = cs.found;
+	} else {
+		rc = archive_read_data_skip(a) == ARCHIVE_OK ? 0 : entry_err(in, raw, "%s", archive_error_string(a));
+	}
+	buf_free(&cap);
+	return rc;
 }
 
 static int all_under(const struct ingest *in, const char *top, size_t tl)
@@ -461,28 +760,94 @@ const struct small_file *ingest_small(const struct ingest *in, const char *name)
 	return NULL;
 }
 
-/* Lexically resolves a symlink's text against its directory; 0 if it
- * stays inside the release tree. */
-static int link_escapes(const char *linkname, const char *target)
+/* Index into in->sorted of the first name >= key. */
+static size_t lower_bound(const struct ingest *in, const char *key)
 {
-	if (target[0] == '/')
-		return 1;
-	int depth = 0;
-	for (const char *p = linkname; *p; p++)
-		depth += *p == '/';
-	const char *s = target;
-	while (*s) {
-		size_t len = strcspn(s, "/");
-		if (len == 2 && s[0] == '.' && s[1] == '.') {
-			if (--depth < 0)
-				return 1;
-		} else if (len && !(len == 1 && s[0] == '.')) {
-			depth++;
-		}
-		s += len;
-		while (*s == '/')
-			s++;
+	size_t lo = 0, hi = in->nsorted;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(in->v[in->sorted[mid]].name, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	return lo;
+}
+
+/* Resolves the symbolic link e the way the kernel will on the server,
+ * through the archive's own links (a target may pass through other links
+ * of the release, e.g. "d/u -> .." then "lib/t -> ../d/u/d/u/../.."); 0 if
+ * every step stays inside the release tree, -1 after entry_err() if one
+ * leaves it or the links loop.  Components the archive does not hold are
+ * taken as directories: they cannot lead anywhere but where they say. */
+static int check_symlink(const struct ingest *in, const struct input_entry *e)
+{
+	struct buf dir = BUF_INIT, rest = BUF_INIT;
+	const char *via = NULL;         /* the last link followed, for the message */
+	int hops = 0, rc = 0;
+	const char *slash = strrchr(e->name, '/');
+	if (slash)
+		buf_add(&dir, e->name, (size_t)(slash - e->name));
+	buf_adds(&rest, e->link);
+	if (e->link[0] == '/')
+		rc = -2;
+	size_t pos = 0;
+	while (!rc && pos < rest.len) {
+		const char *s = rest.p + pos;
+		size_t len = strcspn(s, "/");
+		pos += len;
+		while (pos < rest.len && rest.p[pos] == '/')
+			pos++;
+		if (!len || (len == 1 && s[0] == '.'))
+			continue;
+		if (len == 2 && s[0] == '.' && s[1] == '.') {
+			if (!dir.len) {
+				rc = -2;
+				break;
+			}
+			const char *up = strrchr(buf_str(&dir), '/');
+			dir.len = up ? (size_t)(up - dir.p) : 0;
+			dir.p[dir.len] = 0;
+			continue;
+		}
+		size_t save = dir.len;
+		if (dir.len)
+			buf_addc(&dir, '/');
+		buf_add(&dir, s, len);
+		size_t j = ingest_find(in, dir.p);
+		if (j == (size_t)-1 || in->v[j].type != E_SYMLINK)
+			continue;
+		if (++hops > LINK_HOPS_MAX) {
+			rc = -3;
+			break;
+		}
+		via = in->v[j].name;
+		const char *t = in->v[j].link;
+		if (t[0] == '/') {
+			rc = -2;
+			break;
+		}
+		/* go on from that link's directory with its target, then the rest */
+		dir.len = save;
+		dir.p[save] = 0;
+		struct buf nr = BUF_INIT;
+		buf_adds(&nr, t);
+		buf_addc(&nr, '/');
+		buf_add(&nr, rest.p + pos, rest.len - pos);
+		buf_free(&rest);
+		rest = nr;
+		pos = 0;
+	}
+	buf_free(&dir);
+	buf_free(&rest);
+	if (rc == -2 && via && strcmp(via, e->name))
+		return entry_err(in, e->name, "symbolic link to '%s' points outside the release (through "
+				 "the symbolic link '%s')", e->link, via);
+	if (rc == -2)
+		return entry_err(in, e->name, "symbolic link to '%s' points outside the release", e->link);
+	if (rc == -3)
+		return entry_err(in, e->name, "symbolic link to '%s': the links loop (more than %d steps "
+				 "through the archive's symbolic links)", e->link, LINK_HOPS_MAX);
 	return 0;
 }
 
@@ -508,37 +873,47 @@ static int validate(struct ingest *in)
 		if (!strcmp(a->name, b->name))
 			return entry_err(in, b->name, "duplicate entry (the archive holds this path twice)");
 	}
+	struct buf key = BUF_INIT;
 	for (size_t i = 0; i < in->n; i++) {
 		struct input_entry *e = &in->v[i];
 		if (e->skip)
 			continue;
-		/* parents must be directories (or absent), never links or files */
-		char *p = xstrdup(e->name);
-		for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
-			*s = 0;
-			size_t j = ingest_find(in, p);
-			if (j != (size_t)-1 && in->v[j].type != E_DIR) {
-				int sym = in->v[j].type == E_SYMLINK;
-				free(p);
-				return entry_err(in, e->name, "its parent '%s' is %s", in->v[j].name,
+		/* nothing below a link or a file: the names that start with
+		 * "NAME/" are next to each other in sorted order */
+		if (e->type != E_DIR) {
+			buf_reset(&key);
+			buf_addf(&key, "%s/", e->name);
+			size_t j = lower_bound(in, key.p);
+			if (j < in->nsorted && !strncmp(in->v[in->sorted[j]].name, key.p, key.len)) {
+				int sym = e->type == E_SYMLINK;
+				const char *child = in->v[in->sorted[j]].name;
+				buf_free(&key);
+				return entry_err(in, child, "its parent '%s' is %s", e->name,
 						 sym ? "a symbolic link (an archive must not write through links)"
 						     : "not a directory");
 			}
-			*s = '/';
 		}
-		free(p);
-		if (e->type == E_SYMLINK && link_escapes(e->name, e->link))
-			return entry_err(in, e->name, "symbolic link to '%s' points outside the release", e->link);
+		if (e->type == E_SYMLINK && check_symlink(in, e) < 0) {
+			buf_free(&key);
+			return -1;
+		}
 		if (e->type == E_HARDLINK) {
 			size_t j = ingest_find(in, e->link);
+			const char *why = NULL;
 			if (j == (size_t)-1)
-				return entry_err(in, e->name, "hard link to '%s', which is not in the archive", e->link);
-			if (j > i)
-				return entry_err(in, e->name, "hard link to '%s', which comes later in the archive", e->link);
-			if (in->v[j].type == E_HARDLINK)
+				why = "which is not in the archive";
+			else if (j == i)
+				why = "itself (a hard link must name an earlier file)";
+			else if (j > i)
+				why = "which comes later in the archive (a hard link must name an earlier file)";
+			else if (in->v[j].type == E_HARDLINK)
 				j = in->v[j].link_first;
-			if (in->v[j].type != E_REG)
-				return entry_err(in, e->name, "hard link to '%s', which is not a regular file", e->link);
+			if (!why && in->v[j].type != E_REG)
+				why = "which is not a regular file";
+			if (why) {
+				buf_free(&key);
+				return entry_err(in, e->name, "hard link to '%s', %s", e->link, why);
+			}
 			e->link_first = j;
 			e->size = in->v[j].size;
 			e->mode = in->v[j].mode;
@@ -548,6 +923,7 @@ static int validate(struct ingest *in)
 			e->mode &= ~(mode_t)S_IWOTH;
 		}
 	}
+	buf_free(&key);
 	return 0;
 }
 
@@ -568,7 +944,9 @@ static int read_header(struct ingest *in, struct archive *a, struct archive_entr
 
 int ingest_scan(struct ingest *in)
 {
-	struct archive *a = open_archive(in->path);
+	if (in->fd < 0 && open_input(in) < 0)
+		return -1;
+	struct archive *a = open_archive(in);
 	if (!a)
 		return -1;
 	struct archive_entry *ae;
@@ -576,13 +954,8 @@ int ingest_scan(struct ingest *in)
 	size_t count = 0;
 	while ((r = read_header(in, a, &ae, count)) == 1) {
 		count++;
-		size_t before = in->nsmall;
 		if (scan_one(in, a, ae) < 0)
 			goto out;
-		if (in->nsmall == before && archive_read_data_skip(a) != ARCHIVE_OK) {
-			entry_err(in, archive_entry_pathname(ae), "%s", archive_error_string(a));
-			goto out;
-		}
 	}
 	if (r < 0)
 		goto out;
@@ -590,6 +963,8 @@ int ingest_scan(struct ingest *in)
 		rp_err("%s: not a tar archive, or an empty one", in->path);
 		goto out;
 	}
+	if (same_file(in) < 0)
+		goto out;
 	detect_strip(in);
 	rc = validate(in);
 out:
@@ -597,10 +972,41 @@ out:
 	return rc;
 }
 
+/* The data pass must see what the scan saw: the entry's name (as in the
+ * archive, before the wrapper strip), type, size and link text. */
+static int same_entry(const struct ingest *in, const struct input_entry *e, struct archive_entry *ae,
+		      const char *name)
+{
+	struct buf want = BUF_INIT;
+	if (in->strip) {
+		buf_adds(&want, in->strip);
+		if (!e->skip)
+			buf_addf(&want, "/%s", e->name);
+	} else {
+		buf_adds(&want, e->name);
+	}
+	int known, same = !strcmp(want.p, name);
+	enum etype t = header_type(ae, &known);
+	same = same && known && t == e->type;
+	if (same && t == E_REG)
+		same = archive_entry_size(ae) >= 0 && (uint64_t)archive_entry_size(ae) == e->size;
+	if (same && t == E_SYMLINK)
+		same = archive_entry_symlink(ae) && !strcmp(archive_entry_symlink(ae), e->link);
+	buf_free(&want);
+	if (!same)
+		return entry_err(in, name, "the archive changed between relpkg's two reads of it (the "
+				 "first read had '%s' here): refused; build from a finished tarball", e->name);
+	return 0;
+}
+
 int ingest_stream(struct ingest *in, const struct ingest_cb *cb)
 {
 	static const unsigned char zeros[65536];
-	struct archive *a = open_archive(in->path);
+	if (in->fd < 0)
+		return rp_err("%s: ingest_stream() before ingest_scan()", in->path);
+	if (same_file(in) < 0)
+		return -1;
+	struct archive *a = open_archive(in);
 	if (!a)
 		return -1;
 	struct archive_entry *ae;
@@ -610,15 +1016,21 @@ int ingest_stream(struct ingest *in, const struct ingest_cb *cb)
 		char *name;
 		if (normalise(in, archive_entry_pathname(ae), &name) < 0)
 			goto out;
-		int root = !*name;
-		free(name);
-		if (root)
+		if (!*name) {
+			free(name);
 			continue;
+		}
 		if (i >= in->n) {
-			rp_err("%s: the archive changed while it was read", in->path);
+			entry_err(in, name, "the archive changed between relpkg's two reads of it (an entry "
+				  "the first read did not have): refused; build from a finished tarball");
+			free(name);
 			goto out;
 		}
 		struct input_entry *e = &in->v[i];
+		int diff = same_entry(in, e, ae, name);
+		free(name);
+		if (diff < 0)
+			goto out;
 		if (e->skip) {
 			i++;
 			continue;
@@ -626,6 +1038,8 @@ int ingest_stream(struct ingest *in, const struct ingest_cb *cb)
 		if (cb->entry(cb->ctx, i) < 0)
 			goto out;
 		if (e->type == E_REG) {
+			int vmargs = !strcmp(base_name(e->name), "vm.args");
+			struct cookie_scan cs = { 0, 0, 0 };
 			uint64_t at = 0;
 			const void *p;
 			size_t len;
@@ -638,16 +1052,27 @@ int ingest_stream(struct ingest *in, const struct ingest_cb *cb)
 					entry_err(in, e->name, "%s", archive_error_string(a));
 					goto out;
 				}
+				if (off < 0 || (uint64_t)off < at) {
+					entry_err(in, e->name, "its sparse map is out of order or overlapping (a "
+						  "data region at byte %lld, before byte %llu where the previous one "
+						  "ended); GNU tar refuses such a map too",
+						  (long long)off, (unsigned long long)at);
+					goto out;
+				}
 				if ((uint64_t)off + len > e->size) {
 					entry_err(in, e->name, "more data than its declared size");
 					goto out;
 				}
+				if (vmargs && (uint64_t)off > at)
+					cookie_feed(&cs, zeros, 1);
 				while (at < (uint64_t)off) {  /* a hole of a sparse file */
 					size_t z = (uint64_t)off - at < sizeof zeros ? (size_t)((uint64_t)off - at) : sizeof zeros;
 					if (cb->data(cb->ctx, zeros, z) < 0)
 						goto out;
 					at += z;
 				}
+				if (vmargs)
+					cookie_feed(&cs, p, len);
 				if (len && cb->data(cb->ctx, p, len) < 0)
 					goto out;
 				at += len;
@@ -658,6 +1083,11 @@ int ingest_stream(struct ingest *in, const struct ingest_cb *cb)
 					goto out;
 				at += z;
 			}
+			if (vmargs && cs.found != e->cookie) {
+				entry_err(in, e->name, "the archive changed between relpkg's two reads of it "
+					  "(a -setcookie line %s): refused", e->cookie ? "went away" : "appeared");
+				goto out;
+			}
 		}
 		if (cb->entry_end(cb->ctx, i) < 0)
 			goto out;
@@ -666,9 +1096,12 @@ int ingest_stream(struct ingest *in, const struct ingest_cb *cb)
 	if (r < 0)
 		goto out;
 	if (i != in->n) {
-		rp_err("%s: the archive changed while it was read", in->path);
+		rp_err("%s: the archive changed between relpkg's two reads of it (%zu entries, the first "
+		       "read had %zu): refused; build from a finished tarball", in->path, i, in->n);
 		goto out;
 	}
+	if (same_file(in) < 0)
+		goto out;
 	rc = 0;
 out:
 	archive_read_free(a);

@@ -3,13 +3,21 @@
  * Two walks over the archive, one of them cheap:
  *  1. ingest_scan(): headers only (data skipped), plus the contents of a
  *     few small files release recognition needs (releases/start_erl.data,
- *     releases/ SLASH * SLASH *.rel, bin/ scripts).  Every entry is
- *     validated here, before any output exists: hostile names, links,
- *     types and modes are refused with the entry named.  The single
+ *     releases/ SLASH * SLASH *.rel, bin/ scripts), a streaming look for
+ *     "-setcookie" in every vm.args, and the sparse maps.  Every entry is
+ *     validated here, before any output exists: hostile names, links
+ *     (resolved through the archive's other links), types, modes and the
+ *     expanded size are refused with the entry named.  The single
  *     wrapper directory of generic tarballs is detected and stripped.
  *  2. ingest_stream(): the data pass.  Each entry's bytes are read once
  *     and handed to a callback (payload.c feeds both packages from it).
- *     The archive must yield the same entries as in the scan. */
+ *
+ * The tarball is opened once; both walks read that one descriptor (pread,
+ * never by path again).  A FIFO or a pipe (/dev/stdin) is first copied
+ * to an anonymous file in $TMPDIR, counted against max_size.  The data
+ * pass checks that the file did not change (size, mtime) and that it
+ * yields the same entries, in the same order, with the same sizes: a file
+ * rewritten between the walks fails, it never builds a mixed package. */
 #ifndef RELPKG_INGEST_H
 #define RELPKG_INGEST_H
 
@@ -17,6 +25,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+
+/* Recognition files (start_erl.data, *.rel, ...) larger than this are
+ * not captured: see small_file.too_large. */
+#define INGEST_SMALL_MAX (64u << 10)
+/* Default bound of the expanded release (sum of regular file sizes);
+ * `relpkg build --max-size` changes it. */
+#define INGEST_MAX_SIZE_DEFAULT (16ULL << 30)
 
 struct input_entry {
 	char *name;             /* relative path after normalisation and strip, owned */
@@ -27,16 +43,24 @@ struct input_entry {
 	char *link;             /* symlink text / hard link target (normalised), owned */
 	size_t link_first;      /* E_HARDLINK: index of the target E_REG */
 	int skip;               /* the stripped wrapper directory itself */
+	int cookie;             /* E_REG named vm.args with a line starting "-setcookie" */
 };
 
 struct small_file {
 	char *name;             /* relative path after strip, owned */
-	char *data;             /* NUL-terminated, owned; at most SMALL_MAX bytes */
+	char *data;             /* NUL-terminated, owned; at most INGEST_SMALL_MAX bytes */
 	size_t len;
+	uint64_t size;          /* the entry's size */
+	int too_large;          /* size > INGEST_SMALL_MAX: data is "" (start_erl.data,
+				   *.rel, RELEASES, COOKIE) or its first bytes (bin/ scripts) */
 };
 
 struct ingest {
-	char *path;             /* the tarball, owned */
+	char *path;             /* the tarball as named (messages, NAME-VERSION), owned */
+	int fd;                 /* the one open descriptor both walks read, or -1 */
+	struct stat st;         /* fstat(fd) when the scan began */
+	uint64_t max_size;      /* bound of the expanded size; INGEST_MAX_SIZE_DEFAULT */
+	uint64_t total;         /* sum of the regular files' sizes */
 	struct input_entry *v;
 	size_t n, cap;
 	char *strip;            /* the stripped wrapper directory, or NULL */
@@ -48,6 +72,7 @@ struct ingest {
 };
 
 void ingest_init(struct ingest *in, const char *path, int64_t clamp_mtime);
+/* Frees everything and closes the descriptor. */
 void ingest_release(struct ingest *in);
 /* The header walk and all validation.  0, or -1 after rp_err() naming
  * the tarball and the entry. */
@@ -67,7 +92,8 @@ struct ingest_cb {
 	void *ctx;
 };
 
-/* The data pass.  0, or -1 after rp_err(). */
+/* The data pass, after ingest_scan().  0, or -1 after rp_err() (also
+ * when the file or its entries differ from what the scan saw). */
 int ingest_stream(struct ingest *in, const struct ingest_cb *cb);
 
 #endif
