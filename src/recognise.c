@@ -92,9 +92,45 @@ static void from_script(const struct ingest *in, struct release *r)
 	r->stop_args = xstrdup("stop");
 }
 
+int release_name_check(const char *name)
+{
+	if (!*name)
+		return -1;
+	for (const char *s = name; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_-.+", *s))
+			return -1;
+	return 0;
+}
+
+/* s for a message: control bytes and bytes >= 0x80 as \xNN, so that a
+ * hostile value cannot forge a line. */
+static char *printable(const char *s)
+{
+	struct buf b = BUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f)
+			buf_addf(&b, "\\x%02x", *p);
+		else
+			buf_addc(&b, (char)*p);
+	}
+	return buf_detach(&b);
+}
+
+/* A metadata file too large to be what it claims: refused, never read in
+ * part (the release would silently change kind or version). */
+static int too_large(const struct ingest *in, const struct small_file *f)
+{
+	return rp_err("%s: entry '%s': %llu bytes, more than the %u a release's %s can need: "
+		      "refused as an OTP release (a damaged or hostile tarball?)", in->path, f->name,
+		      (unsigned long long)f->size, INGEST_SMALL_MAX,
+		      strstr(f->name, "start_erl.data") ? "start_erl.data" : ".rel file");
+}
+
 static int recognise_otp(const struct ingest *in, const struct small_file *sed, struct release *r)
 {
 	char erts_v[256] = "", rel_v[256] = "";
+	if (sed->too_large)
+		return too_large(in, sed);
 	if (sscanf(sed->data, "%255s %255s", erts_v, rel_v) != 2)
 		return rp_err("%s: releases/start_erl.data: expected \"ERTS_VSN REL_VSN\"", in->path);
 	/* releases/REL_VSN/ *.rel: prefer the one whose name has a bin/ script */
@@ -107,6 +143,11 @@ static int recognise_otp(const struct ingest *in, const struct small_file *sed, 
 		if (strncmp(f->name, buf_str(&dir), dir.len) != 0 || strchr(f->name + dir.len, '/') ||
 		    fl < 4 || strcmp(f->name + fl - 4, ".rel") != 0)
 			continue;
+		if (f->too_large) {
+			free(name), free(vsn), free(erts);
+			buf_free(&dir);
+			return too_large(in, f);
+		}
 		char *n, *v, *e;
 		if (parse_rel(f->data, &n, &v, &e) < 0)
 			continue;
@@ -127,6 +168,24 @@ static int recognise_otp(const struct ingest *in, const struct small_file *sed, 
 	if (!name)
 		return rp_err("%s: releases/%s/ holds no readable NAME.rel file "
 			      "(releases/start_erl.data names release version %s)", in->path, rel_v, rel_v);
+	/* the name goes into paths and command lines: the rule of --name,
+	 * whether or not --name is given */
+	if (release_name_check(name) < 0) {
+		char *pn = printable(name), *pv = printable(rel_v);
+		rp_err("%s: releases/%s/*.rel names the release \"%s\": not a valid release name (letters, "
+		       "digits, _ - . + only, as for --name): refused", in->path, pv, pn);
+		free(pn), free(pv);
+		free(name), free(vsn), free(erts);
+		return -1;
+	}
+	if (strcmp(vsn, rel_v)) {
+		char *pr = printable(rel_v), *pv = printable(vsn);
+		rp_err("%s: releases/start_erl.data says release version '%s' but releases/%s/%s.rel says "
+		       "'%s': refused (an inconsistent release)", in->path, pr, pr, name, pv);
+		free(pr), free(pv);
+		free(name), free(vsn), free(erts);
+		return -1;
+	}
 	r->relname = name;
 	r->version = vsn;
 	free(erts);
@@ -188,6 +247,9 @@ int recognise(const struct ingest *in, const char *name, const char *version, st
 		free(fv);
 		if (!*r->relname)
 			return rp_err("%s: cannot infer the name: give --name", in->path);
+		if (release_name_check(r->relname) < 0)
+			return rp_err("%s: the file name gives the release name '%s', which is not valid "
+				      "(letters, digits, _ - . + only): give --name", in->path, r->relname);
 		if (!*r->version)
 			return rp_err("%s: cannot infer the version: give --version", in->path);
 		r->start_args = xstrdup("");

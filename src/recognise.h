@@ -27,5 +27,9 @@ const char *relkind_name(enum relkind k);
 int recognise(const struct ingest *in, const char *name, const char *version,
 	      struct release *r);
 void release_free(struct release *r);
+/* 0 if name is a valid release name (the rule of --name: non-empty,
+ * letters, digits, _ - . +), else -1.  Every name taken from release
+ * metadata passes it before it reaches a path or a command line. */
+int release_name_check(const char *name);
 
 #endif
