@@ -6,6 +6,7 @@
 #include "recognise.h"
 #include "version.h"
 #include "elfarch.h"
+#include "ingest.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -53,6 +54,7 @@ static const struct optdef opts[] = {
 	{ "health-url", F(health_url), "URL", "healthy when http://... answers 2xx" },
 	{ "health-timeout", F(health_timeout), "SECONDS", "how long to wait for health (default 30)" },
 	{ "hook", F(hook), "POINT:CMD", "run CMD at POINT: before-stop, after-stop, before-start, after-start (repeatable)" },
+	{ "max-size", F(max_size), "SIZE", "refuse a release that expands to more than SIZE bytes (K M G T suffixes; default 16G)" },
 	{ "config", F(config), "FILE", "config file (default ./relpkg.conf if present)" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -81,6 +83,36 @@ static const struct optdef *find_opt(const char *name, size_t len)
 		if (strlen(d->name) == len && !strncmp(d->name, name, len))
 			return d;
 	return NULL;
+}
+
+/* "16G", "512M", "1024", "2TiB": bytes, binary suffixes.  0 or -1. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || v == 0)
+		return -1;
+	unsigned shift = 0;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	case 0: break;
+	default: return -1;
+	}
+	if (shift) {
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B") || !strcmp(end, "b"))
+			end += strlen(end);
+	}
+	if (*end || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
 }
 
 /* Config file: "key = value" lines, '#' comments, keys are flag names. */
@@ -186,6 +218,12 @@ int buildopts_parse(struct buildopts *o, int argc, char **argv)
 	/* defaults and checks */
 	if (!o->out)
 		o->out = xstrdup("dist");
+	if (!*o->out)
+		return rp_usage("--out: empty (give a directory, e.g. --out dist)");
+	o->max_size_n = INGEST_MAX_SIZE_DEFAULT;
+	if (o->max_size && parse_size(o->max_size, &o->max_size_n) < 0)
+		return rp_usage("--max-size '%s': expected a size in bytes, e.g. 16G, 512M or 1000000",
+				o->max_size);
 	if (!o->formats)
 		o->formats = xstrdup("deb,rpm");
 	if (!o->release)

@@ -24,12 +24,14 @@ struct buildopts {
 	char *user, *start_cmd, *stop_cmd;
 	char *migrate_up, *migrate_down, *schema_version;
 	char *health_cmd, *health_url, *health_timeout, *hook;
+	char *max_size;
 	char *config;
 	int quiet;
 	/* parsed */
 	unsigned fmt_mask;      /* 1 << FMT_DEB | 1 << FMT_RPM */
 	enum comp comp;
 	int level_n;
+	uint64_t max_size_n;    /* bound of the expanded release, bytes */
 };
 
 /* Parses argv (after "build").  0, or -1 after rp_usage()/rp_err(). */

@@ -19,7 +19,9 @@
 #include "version.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,33 @@ static char *absolute_cmd(const struct pkgmeta *pm, const char *cmd)
 	if (cmd[0] != '/')
 		buf_addf(&b, "/opt/%s/current/", pm->name);
 	buf_adds(&b, cmd);
+	return buf_detach(&b);
+}
+
+/* Appends s as one sh word: bare when it holds only characters that mean
+ * nothing to sh (so that ordinary commands read as before), else quoted. */
+static void add_word(struct buf *b, const char *s)
+{
+	int bare = *s != 0;
+	for (const char *p = s; bare && *p; p++)
+		bare = isalnum((unsigned char)*p) || strchr("/._+-=:,@%", *p);
+	if (bare)
+		buf_adds(b, s);
+	else
+		buf_add_shquoted(b, s);
+}
+
+/* "/opt/NAME/current/bin/RELNAME ARGS", each part one quoted word. */
+static char *release_cmd(const struct pkgmeta *pm, const char *args)
+{
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	buf_addf(&path, "/opt/%s/current/bin/%s", pm->name, pm->rel.relname);
+	add_word(&b, path.p);
+	if (*args) {
+		buf_addc(&b, ' ');
+		add_word(&b, args);
+	}
+	buf_free(&path);
 	return buf_detach(&b);
 }
 
@@ -179,7 +208,7 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 	pm->maintainer = o->maintainer ? xstrdup(o->maintainer) : default_maintainer();
 	if (!strchr(pm->maintainer, '<') || !strchr(pm->maintainer, '>') || strchr(pm->maintainer, '\n'))
 		return rp_usage("--maintainer '%s': expected 'Name <email>'", pm->maintainer);
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, q = BUF_INIT;
 	if (o->summary) {
 		pm->summary = xstrdup(o->summary);
 	} else {
@@ -210,17 +239,15 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 	buf_addf(&b, "opt/%s/releases/%s", pm->name, pm->upstream);
 	pm->prefix = buf_detach(&b);
 
-	/* commands */
+	/* commands: the release's own script with fixed arguments; every
+	 * value is shell-quoted when it needs it (names are validated too) */
 	buf_addf(&b, "bin/%s", pm->rel.relname);
 	int has_bin = ingest_find(in, b.p) != (size_t)-1;
 	buf_reset(&b);
 	if (o->start_cmd) {
 		pm->start_cmd = absolute_cmd(pm, o->start_cmd);
 	} else if (has_bin) {
-		buf_addf(&b, "bin/%s%s%s", pm->rel.relname, *pm->rel.start_args ? " " : "",
-			 pm->rel.start_args);
-		pm->start_cmd = absolute_cmd(pm, b.p);
-		buf_reset(&b);
+		pm->start_cmd = release_cmd(pm, pm->rel.start_args);
 	} else {
 		buf_free(&b);
 		return rp_err("%s: the release has no bin/%s to start: give --start-cmd", in->path,
@@ -229,20 +256,22 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 	if (o->stop_cmd) {
 		pm->stop_cmd = absolute_cmd(pm, o->stop_cmd);
 	} else if (has_bin && *pm->rel.stop_args) {
-		buf_addf(&b, "bin/%s %s", pm->rel.relname, pm->rel.stop_args);
-		pm->stop_cmd = absolute_cmd(pm, b.p);
-		buf_reset(&b);
+		pm->stop_cmd = release_cmd(pm, pm->rel.stop_args);
 	} else {
 		pm->stop_cmd = xstrdup("");
 	}
 	if (has_bin && *pm->rel.daemon_args && !o->start_cmd) {
-		buf_addf(&b, "bin/%s %s", pm->rel.relname, pm->rel.daemon_args);
-		pm->daemon_cmd = absolute_cmd(pm, b.p);
+		pm->daemon_cmd = release_cmd(pm, pm->rel.daemon_args);
 	} else {
-		buf_addf(&b, "%s >>/var/log/%s/console.log 2>&1 &", pm->start_cmd, pm->name);
+		buf_addf(&b, "%s >>", pm->start_cmd);
+		buf_reset(&q);
+		buf_addf(&q, "/var/log/%s/console.log", pm->name);
+		add_word(&b, q.p);
+		buf_adds(&b, " 2>&1 &");
 		pm->daemon_cmd = buf_detach(&b);
 	}
 	buf_free(&b);
+	buf_free(&q);
 	pm->migrate_up = xstrdup(o->migrate_up ? o->migrate_up : "");
 	pm->migrate_down = xstrdup(o->migrate_down ? o->migrate_down : "");
 	pm->schema_version = o->schema_version ? xstrdup(o->schema_version) : infer_schema(in);
@@ -276,25 +305,17 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 }
 
 /* The Erlang cookie must not be world-readable on the server: mix keeps it
- * in releases/COOKIE, relx in a vm.args line "-setcookie". */
-static int holds_cookie(const struct ingest *in, const char *name)
+ * in releases/COOKIE, relx in a vm.args line "-setcookie" (looked for by
+ * ingest in the whole file, however large). */
+static int holds_cookie(const struct input_entry *ie)
 {
+	const char *name = ie->name;
 	const char *base = strrchr(name, '/');
 	base = base ? base + 1 : name;
 	if (!strncmp(name, "releases/", 9) && !strcmp(base, "COOKIE"))
 		return 1;
-	if (!strncmp(name, "releases/", 9) && !strcmp(base, "vm.args")) {
-		const struct small_file *f = ingest_small(in, name);
-		for (const char *l = f ? f->data : NULL; l && *l;) {
-			l += strspn(l, " \t");
-			if (!strncmp(l, "-setcookie", 10))
-				return 1;
-			l = strchr(l, '\n');
-			if (l)
-				l++;
-		}
-		return 0;
-	}
+	if (!strncmp(name, "releases/", 9) && !strcmp(base, "vm.args"))
+		return ie->cookie;
 	return 0;
 }
 
@@ -321,7 +342,7 @@ static size_t *add_release(struct manifest *m, const struct ingest *in, const st
 		}
 		struct entry *e = manifest_add(m, p.p, ie->type, ie->mode);
 		e->flags = EF_RELEASE;
-		if (ie->type == E_REG && holds_cookie(in, ie->name)) {
+		if (ie->type == E_REG && holds_cookie(ie)) {
 			e->flags |= EF_SECRET;
 			e->mode = (e->mode & ~(mode_t)007) | 040;
 		}
@@ -341,41 +362,125 @@ static size_t *add_release(struct manifest *m, const struct ingest *in, const st
 }
 
 /* Directories the tarball does not list (relx tarballs list none): every
- * proper prefix of every entry, less those the tarball has. */
-static int cmp_str(const void *a, const void *b)
+ * proper prefix of every entry, less those the tarball has.  In sorted
+ * order, a prefix "D/" shared with the previous name was handled with
+ * it, so each name adds only the prefixes past its common part with the
+ * previous one: memory is the new directories themselves, never every
+ * prefix of every name (a deep tree would take gigabytes).  They are
+ * added sorted by path, as the writers and the inode numbers expect. */
+static int cmp_entry_path(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
 }
 
 static void add_missing_dirs(struct manifest *m, const struct ingest *in, const struct pkgmeta *pm)
 {
-	char **dirs = NULL;
-	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < in->n; i++) {
-		const struct input_entry *ie = &in->v[i];
-		if (ie->skip)
-			continue;
-		for (const char *s = strchr(ie->name, '/'); s; s = strchr(s + 1, '/')) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				dirs = xrealloc(dirs, cap * sizeof *dirs);
-			}
-			dirs[n++] = xstrndup(ie->name, (size_t)(s - ie->name));
-		}
-	}
-	qsort(dirs, n, sizeof *dirs, cmp_str);
-	struct buf p = BUF_INIT;
-	for (size_t i = 0; i < n; i++) {
-		if ((i == 0 || strcmp(dirs[i], dirs[i - 1])) && ingest_find(in, dirs[i]) == (size_t)-1) {
+	size_t first = m->n;
+	struct buf dir = BUF_INIT, p = BUF_INIT;
+	const char *prev = "";
+	for (size_t k = 0; k < in->nsorted; k++) {
+		const char *nm = in->v[in->sorted[k]].name;
+		size_t lcp = 0;
+		while (nm[lcp] && nm[lcp] == prev[lcp])
+			lcp++;
+		for (const char *s = strchr(nm, '/'); s; s = strchr(s + 1, '/')) {
+			size_t len = (size_t)(s - nm);
+			if (len < lcp)          /* "nm[0..len]/" is a prefix of prev too */
+				continue;
+			buf_reset(&dir);
+			buf_add(&dir, nm, len);
+			if (ingest_find(in, dir.p) != (size_t)-1)
+				continue;
 			buf_reset(&p);
-			buf_addf(&p, "%s/%s", pm->prefix, dirs[i]);
+			buf_addf(&p, "%s/%s", pm->prefix, dir.p);
 			manifest_add(m, p.p, E_DIR, 0755);
 		}
+		prev = nm;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(dirs[i]);
-	free(dirs);
+	qsort(m->v + first, m->n - first, sizeof *m->v, cmp_entry_path);
+	buf_free(&dir);
 	buf_free(&p);
+}
+
+/* ---- output: both packages appear together, or neither ----
+ *
+ * The writers finish their packages in a private directory inside --out
+ * (.relpkg-build-XXXXXX, same file system); publish() then renames them
+ * into --out one after the other.  A failure before that leaves --out as
+ * it was (an earlier package of the same version included); a failure of
+ * the second rename puts the first name back as it was.  Only a SIGKILL
+ * (or power loss) between the two renames can leave the new .deb next to
+ * the old (or no) .rpm; the staging directory, still holding the new
+ * .rpm, then remains and tells it (relpkg(1), OUTPUT). */
+static char *stage_open(const char *out)
+{
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "%s/.relpkg-build-XXXXXX", out);
+	if (!mkdtemp(b.p)) {
+		rp_errno("cannot create a directory in %s", out);
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/* Removes the staging directory and whatever is left in it. */
+static void stage_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+static int publish(const char *out, const char *stage, char *const names[], int n)
+{
+	struct buf from = BUF_INIT, to = BUF_INIT, keep = BUF_INIT;
+	int done = 0, rc = -1;
+	for (; done < n; done++) {
+		buf_reset(&from);
+		buf_reset(&to);
+		buf_reset(&keep);
+		buf_addf(&from, "%s/%s", stage, names[done]);
+		buf_addf(&to, "%s/%s", out, names[done]);
+		buf_addf(&keep, "%s/%s.prev", stage, names[done]);
+		/* keep the name's old file, to put it back if a later rename fails */
+		if (link(to.p, keep.p) < 0 && errno != ENOENT) {
+			rp_errno("%s: cannot keep the previous file while replacing it", to.p);
+			goto undo;
+		}
+		if (rename(from.p, to.p) < 0) {
+			rp_errno("%s: rename", to.p);
+			unlink(keep.p);
+			goto undo;
+		}
+	}
+	int dfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	rc = 0;
+	goto out;
+undo:
+	while (done-- > 0) {
+		buf_reset(&to);
+		buf_reset(&keep);
+		buf_addf(&to, "%s/%s", out, names[done]);
+		buf_addf(&keep, "%s/%s.prev", stage, names[done]);
+		if (rename(keep.p, to.p) < 0)
+			unlink(to.p);   /* there was none before */
+	}
+out:
+	buf_free(&from);
+	buf_free(&to);
+	buf_free(&keep);
+	return rc;
 }
 
 static void assign_inodes(struct manifest *m)
@@ -398,7 +503,7 @@ int cmd_build(int argc, char **argv)
 	struct deb_writer *dw = NULL;
 	struct rpm_writer *rw = NULL;
 	size_t *in2m = NULL;
-	char *debpath = NULL, *rpmpath = NULL;
+	char *debpath = NULL, *rpmpath = NULL, *stage = NULL;
 	int rc = -1, sde_set;
 
 	memset(&pm, 0, sizeof pm);
@@ -415,6 +520,7 @@ int cmd_build(int argc, char **argv)
 	rp_set_quiet(o.quiet);
 	int64_t now = source_date_epoch(&sde_set);
 	ingest_init(&in, o.tarball, sde_set ? now : -1);
+	in.max_size = o.max_size_n;
 
 	/* validate */
 	if (ingest_scan(&in) < 0)
@@ -438,18 +544,21 @@ int cmd_build(int argc, char **argv)
 	/* emit */
 	if (mkdir_p(o.out) < 0)
 		goto out;
+	stage = stage_open(o.out);
+	if (!stage)
+		goto out;
 	struct pkgwriter *ws[2];
 	int nw = 0;
 	struct payload_job job = { .in = &in, .m = &m, .in2m = in2m, .w = ws };
 	if (o.fmt_mask & (1u << FMT_DEB)) {
-		dw = deb_writer_new(&pm, o.out, o.comp, o.level_n);
+		dw = deb_writer_new(&pm, stage, o.comp, o.level_n);
 		if (!dw)
 			goto out;
 		ws[nw++] = deb_writer_base(dw);
 		job.want_md5 = 1;
 	}
 	if (o.fmt_mask & (1u << FMT_RPM)) {
-		rw = rpm_writer_new(&pm, o.out, o.comp, o.level_n);
+		rw = rpm_writer_new(&pm, stage, o.comp, o.level_n);
 		if (!rw)
 			goto out;
 		ws[nw++] = rpm_writer_base(rw);
@@ -468,15 +577,16 @@ int cmd_build(int argc, char **argv)
 	elfarch_release(&job.arch);
 	if (dw && deb_writer_finish(dw, &m, &debpath) < 0)
 		goto out;
-	if (rw && rpm_writer_finish(rw, &m, &rpmpath) < 0) {
-		if (debpath) {   /* all or nothing */
-			struct buf p = BUF_INIT;
-			buf_addf(&p, "%s/%s", o.out, debpath);
-			unlink(p.p);
-			buf_free(&p);
-		}
+	if (rw && rpm_writer_finish(rw, &m, &rpmpath) < 0)
 		goto out;
-	}
+	char *names[2];
+	int nn = 0;
+	if (debpath)
+		names[nn++] = debpath;
+	if (rpmpath)
+		names[nn++] = rpmpath;
+	if (publish(o.out, stage, names, nn) < 0)
+		goto out;
 	if (!o.quiet) {
 		if (debpath)
 			printf("%s/%s\n", o.out, debpath);
@@ -487,6 +597,9 @@ int cmd_build(int argc, char **argv)
 out:
 	deb_writer_free(dw);
 	rpm_writer_free(rw);
+	if (stage)
+		stage_remove(stage);
+	free(stage);
 	free(debpath);
 	free(rpmpath);
 	free(in2m);
