@@ -31,8 +31,9 @@ check "repo add" "$RELPKG" repo add "$T/store" "$pk"/*.deb "$pk"/*.rpm
 
 # st ARGS: relpkg status in the container; sets rc and out
 st() {
-	out=$(ct_exec "$CT" relpkg status lcs "$@" 2>&1)
+	out=$(ct_exec "$CT" relpkg status lcs "$@" 2>"$T/st.err")
 	rc=$?
+	err=$(cat "$T/st.err")
 }
 field() { printf '%s' "$out" | python3 -c "import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(json.dumps(v) if isinstance(v,(list,dict,bool)) or v is None else v)" "$1"; }
 DPKG='dpkg --force-confdef --force-confold -i'
@@ -45,7 +46,7 @@ ct_copy_in "$CT" "$T/store" /srv/
 # ---- unknown package ------------------------------------------------------------
 st
 expect_eq "status of an unknown package: exit 1" "$rc" 1
-expect_match "... says it is unknown" "$out" 'unknown package'
+expect_match "... says it is unknown" "$err" 'unknown package'
 out=$(ct_exec "$CT" relpkg history lcs 2>&1)
 expect_eq "history of an unknown package: exit 1" "$?" 1
 
@@ -110,7 +111,11 @@ st
 expect_eq "started again: exit 0" "$rc" 0
 
 # ---- scenario 1: 3.0's migrate-up fails, 2.0 is brought back -----------------------
-check "installing 3.0.0 (migrate-up fails) fails" sh -c "! ct_sh $CT '$DPKG /srv/store/pool/lcs_3.0.0-1_all.deb >/dev/null 2>&1'"
+if ct_sh "$CT" "$DPKG /srv/store/pool/lcs_3.0.0-1_all.deb >/dev/null 2>&1"; then
+	fail "installing 3.0.0 (migrate-up fails) fails" "dpkg -i succeeded"
+else
+	pass "installing 3.0.0 (migrate-up fails) fails"
+fi
 expect_eq "2.0.0 answers after the failed upgrade" "$(ct_http_get $PORT)" 2.0.0
 st
 note "$out"
@@ -139,7 +144,10 @@ out=$(ct_exec "$CT" relpkg rollback lcs --store /srv/store --dry-run 2>&1)
 rc=$?
 note "$out"
 expect_eq "scenario 2: a second rollback has nowhere lower to go: exit 1" "$rc" 1
-check "... and does not plan 1.0.0 -> 2.0.0" sh -c "! printf '%s' '$out' | grep -q -- '-> 2\\.0\\.0'"
+case $out in
+*"-> 2.0.0"*) fail "... and does not plan 1.0.0 -> 2.0.0" "$out" ;;
+*) pass "... and does not plan 1.0.0 -> 2.0.0" ;;
+esac
 
 # ---- scenario 9: pins that protect nothing are refused -----------------------------
 out=$(ct_exec "$CT" relpkg pin lcs 9.9.9 --store /srv/store 2>&1)
