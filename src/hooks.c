@@ -2,6 +2,7 @@
 #include "hooks.h"
 #include "buf.h"
 #include "error.h"
+#include "sysfiles.h"
 
 #include <string.h>
 
@@ -65,6 +66,12 @@ static const char *token_value(const char *tok, size_t len, const struct pkgmeta
 		return pm->hook[2];
 	if (IS("HOOK_AFTER_START"))
 		return pm->hook[3];
+	if (IS("SANDBOX")) {
+		/* the unit's sandbox as KEY=VALUE lines, for systemd-run -p */
+		buf_reset(tmp);
+		sysfiles_sandbox(tmp, pm);
+		return buf_str(tmp);
+	}
 #undef IS
 	return NULL;
 }

@@ -181,9 +181,10 @@ deb_case() {
 
 	# --- ownership
 	owners=$(dpkg-deb --contents "$deb" | awk -v p="$pkg" '$2 != "root/root" &&
-		!($2 == "root/" p && $1 == "-rw-r-----" && $6 ~ /\/releases\/[^ ]*\/releases\/(COOKIE|[^\/]+\/vm\.args)$/)')
+		!($2 == "root/" p && $1 == "-rw-r-----" && $6 ~ /\/releases\/[^ ]*\/releases\/(COOKIE|[^\/]+\/vm\.args)$/) &&
+		!($2 == "root/" p && $1 == "-rw-r-----" && $6 == "./etc/" p "/" p ".env")')
 	if [ -z "$owners" ] && [ -n "$(dpkg-deb --contents "$deb")" ]; then
-		pass "$label: every entry is root/root (the cookie root/$pkg 0640)"
+		pass "$label: every entry is root/root (the cookie and the env file root/$pkg 0640)"
 	else
 		fail "$label: every entry is root/root" "$owners"
 	fi

@@ -287,10 +287,12 @@ rpm_case() {
 		fail "$label: the .deb of the same run is there" "$(ls -la "$out")"
 	fi
 	# every file is root:root, but the Erlang cookie (mix: releases/COOKIE,
-	# relx: a vm.args with -setcookie), readable by the service group only
-	expect_eq "$label: every file is root:root (the cookie root:$pkg)" \
+	# relx: a vm.args with -setcookie) and the env file, readable by the
+	# service group only
+	expect_eq "$label: every file is root:root (the cookie and the env file root:$pkg)" \
 		"$(qf "$rpm" '[%{FILEUSERNAME}:%{FILEGROUPNAME}:%{FILEMODES:perms}:%{FILENAMES}\n]' |
-			awk -F: -v p="$pkg" '$2 != "root" { if ($2 != p || $3 !~ /^-rw-r-----$/ || $4 !~ /\/releases\/(COOKIE|[^\/]+\/vm\.args)$/) print }')" ""
+			awk -F: -v p="$pkg" '$2 != "root" { if ($2 != p || $3 !~ /^-rw-r-----$/ ||
+				($4 !~ /\/releases\/(COOKIE|[^\/]+\/vm\.args)$/ && $4 != "/etc/" p "/" p ".env")) print }')" ""
 	# rpmbuild's %license marks a file "l" only, never "d" (%doc): so
 	# --excludedocs / dnf --nodocs still install it.
 	cflags=$(qf "$rpm" '[%{FILEFLAGS:fflags}\t%{FILENAMES}\n]' |
