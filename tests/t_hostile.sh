@@ -8,8 +8,14 @@
 # holding a newline cannot forge a line); stderr contains one of the
 # expected substrings (the culprit entry); EMPTYDIR stays empty and so does
 # the TMPDIR relpkg was given (no partial packages, no temp files).
+# A third column of cases.txt holds extra flags for that case.
 # accepted.txt lists archives that must build (exit 0), with the warning
 # expected on stderr; a world-writable file must lose o+w in both packages.
+# secret.txt: a vm.args with -setcookie anywhere (after 64 KiB, in a file
+# over 1 MiB) is packaged 0640 root:USER.  rss.txt: deep trees build with a
+# bounded peak RSS (/usr/bin/time).  Then the input (pipes, FIFOs, a
+# directory) and the output (a failed rebuild keeps the previous pair, the
+# named-temp path leaves nothing).
 # Bad flags must give a usage error (exit 2) naming the flag.
 
 need_relpkg
@@ -99,13 +105,14 @@ TMPDIR not empty: $(listing "$tmp" | tr '\n' ' ')"
 # --- hostile archives: exit 1, culprit named, nothing left behind ---------
 ncases=0
 TAB=$(printf '\t')
-while IFS=$TAB read -r name want; do
+while IFS=$TAB read -r name want extra; do
 	[ -n "$name" ] || continue
 	ncases=$((ncases + 1))
-	refused "refuses $name" 1 "$want" \
-		build "$HOSTILE/$name.tar.gz" --name app --version 1.0.0
+	# shellcheck disable=SC2086 # extra flags are words
+	refused "refuses $name${extra:+ ($extra)}" 1 "$want" \
+		build "$HOSTILE/$name.tar.gz" --name app --version 1.0.0 $extra
 done <"$HOSTILE/cases.txt"
-[ "$ncases" -ge 18 ] || fail "mk.py wrote at least 18 hostile cases" "got $ncases"
+[ "$ncases" -ge 45 ] || fail "mk.py wrote at least 45 hostile cases" "got $ncases"
 
 # --- archives the contract accepts ----------------------------------------
 # o_plus_w_deb PKG PATHSUFFIX / o_plus_w_rpm: print the "other" write bit
@@ -175,3 +182,173 @@ refused "usage: --version ''" 2 "version" \
 	build "$good" --name app --version ''
 refused "usage: --version v1.0" 2 "version" \
 	build "$good" --name app --version v1.0
+
+refused "usage: --max-size 12Q" 2 "max-size" \
+	build "$good" --name app --version 1.0.0 --max-size 12Q
+refused "usage: --max-size 0" 2 "max-size" \
+	build "$good" --name app --version 1.0.0 --max-size 0
+# --out= (empty): a usage error, not a write one byte before the string
+new_dirs "usage-out-empty"
+rc=0
+relpkg_in "$tmp" build "$good" --name app --version 1.0.0 --out= >"$out.stdout" 2>"$out.stderr" || rc=$?
+if [ "$rc" -eq 2 ] && has_any "$out.stderr" "--out" && lines_prefixed "$out.stderr" &&
+	[ -z "$(listing "$tmp")" ]; then
+	pass "usage: --out= (empty) exits 2 naming --out"
+else
+	fail "usage: --out= (empty) exits 2 naming --out" "exit status $rc" "stderr: $(cat "$out.stderr")"
+fi
+
+# --- item 3: the cookie anywhere in vm.args ---------------------------------
+# mode_owner_deb PKG SUFFIX / mode_owner_rpm: "perms owner/group" of the file
+# ending in SUFFIX.
+mode_owner_deb() {
+	dpkg-deb -c "$1" | awk -v s="$2" \
+		'length($NF) >= length(s) && substr($NF, length($NF) - length(s) + 1) == s { print $1, $2 }'
+}
+mode_owner_rpm() {
+	rpm -qp --nosignature --qf '[%{FILEMODES:perms} %{FILEUSERNAME}/%{FILEGROUPNAME} %{FILENAMES}\n]' "$1" 2>/dev/null |
+		awk -v s="$2" 'length($NF) >= length(s) && substr($NF, length($NF) - length(s) + 1) == s { print $1, $2 }'
+}
+while IFS=$TAB read -r name path; do
+	[ -n "$name" ] || continue
+	new_dirs "secret-$name"
+	rc=0
+	relpkg_in "$tmp" build "$HOSTILE/$name.tar.gz" --name app --version 1.0.0 \
+		--out "$out" >"$out.stdout" 2>"$out.stderr" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "$name: builds" "exit status $rc" "$(cat "$out.stderr")"
+		continue
+	fi
+	deb=$(find "$out" -name '*.deb' | head -n 1)
+	rpmf=$(find "$out" -name '*.rpm' | head -n 1)
+	if command -v dpkg-deb >/dev/null 2>&1; then
+		expect_eq "$name: $path is 0640 root/app in the .deb" \
+			"$(mode_owner_deb "$deb" "/$path")" "-rw-r----- root/app"
+	else
+		skip "$name: $path is 0640 root/app in the .deb" "no dpkg-deb"
+	fi
+	if command -v rpm >/dev/null 2>&1; then
+		expect_eq "$name: $path is 0640 root/app in the .rpm" \
+			"$(mode_owner_rpm "$rpmf" "/$path")" "-rw-r----- root/app"
+	else
+		skip "$name: $path is 0640 root/app in the .rpm" "no rpm"
+	fi
+done <"$HOSTILE/secret.txt"
+
+# --- item 10: deep trees in bounded memory ------------------------------------
+while IFS=$TAB read -r name maxkb; do
+	[ -n "$name" ] || continue
+	if [ ! -x /usr/bin/time ]; then
+		skip "$name: peak RSS below $maxkb KiB" "no /usr/bin/time"
+		continue
+	fi
+	new_dirs "rss-$name"
+	rc=0
+	env TMPDIR="$tmp" /usr/bin/time -o "$out.rss" -f %M timeout 120 "$RELPKG" build \
+		"$HOSTILE/$name.tar.gz" --name app --version 1.0.0 --out "$out" \
+		>"$out.stdout" 2>"$out.stderr" </dev/null || rc=$?
+	kb=$(tail -n 1 "$out.rss")
+	note "$name: peak RSS $kb KiB, exit status $rc"
+	if [ "$rc" -eq 0 ] && [ "$kb" -lt "$maxkb" ]; then
+		pass "$name: builds with a peak RSS of $kb KiB (< $maxkb)"
+	else
+		fail "$name: builds with a peak RSS below $maxkb KiB" "exit status $rc, $kb KiB" \
+			"$(cat "$out.stderr")"
+	fi
+done <"$HOSTILE/rss.txt"
+
+# --- item 13: one read of the input; pipes and FIFOs --------------------------
+# built_pair DESC: exit status $rc was 0, $out holds one .deb and one .rpm
+# and nothing else, $tmp is empty.
+built_pair() {
+	if [ "$rc" -eq 0 ] && [ "$(listing "$out" | grep -c -e '\.deb$' -e '\.rpm$')" -eq 2 ] &&
+		[ "$(listing "$out" | wc -l)" -eq 2 ] && [ -z "$(listing "$tmp")" ]; then
+		pass "$1"
+	else
+		fail "$1" "exit status $rc" "--out: $(listing "$out" | tr '\n' ' ')" \
+			"TMPDIR: $(listing "$tmp" | tr '\n' ' ')" "stderr: $(cat "$out.stderr")"
+	fi
+}
+new_dirs "stdin-pipe"
+rc=0
+env TMPDIR="$tmp" timeout 120 "$RELPKG" build /dev/stdin --name app --version 1.0.0 --out "$out" \
+	<"$good" >"$out.stdout" 2>"$out.stderr" || rc=$?
+built_pair "input: /dev/stdin redirected from the file builds"
+new_dirs "stdin-pipe2"
+rc=0
+# shellcheck disable=SC2002 # a pipe, not a file, is the point
+cat "$good" | env TMPDIR="$tmp" timeout 120 "$RELPKG" build /dev/stdin --name app --version 1.0.0 \
+	--out "$out" >"$out.stdout" 2>"$out.stderr" || rc=$?
+built_pair "input: a pipe on /dev/stdin builds (spooled once to TMPDIR, nothing left there)"
+if command -v mkfifo >/dev/null 2>&1; then
+	new_dirs "fifo-input"
+	mkfifo "$T/input.fifo"
+	cat "$good" >"$T/input.fifo" &
+	rc=0
+	relpkg_in "$tmp" build "$T/input.fifo" --name app --version 1.0.0 --out "$out" \
+		>"$out.stdout" 2>"$out.stderr" || rc=$?
+	wait
+	built_pair "input: a FIFO builds (read once, no hang)"
+else
+	skip "input: a FIFO builds" "no mkfifo"
+fi
+new_dirs "pipe-over-max"
+rc=0
+head -c 3000000 /dev/zero | env TMPDIR="$tmp" timeout 120 "$RELPKG" build /dev/stdin --name app \
+	--version 1.0.0 --max-size 1M --out "$out" >"$out.stdout" 2>"$out.stderr" || rc=$?
+if [ "$rc" -eq 1 ] && has_any "$out.stderr" "max-size" && [ -z "$(listing "$out")" ] &&
+	[ -z "$(listing "$tmp")" ]; then
+	pass "input: a pipe larger than --max-size is refused, nothing left in TMPDIR"
+else
+	fail "input: a pipe larger than --max-size is refused" "exit status $rc" "$(cat "$out.stderr")"
+fi
+mkdir -p "$T/a-directory"
+refused "input: a directory is refused naming it" 1 "a-directory" \
+	build "$T/a-directory" --name app --version 1.0.0
+
+# --- item 14: output ----------------------------------------------------------
+# A rebuild of the same version that fails after the .deb is finished (the
+# .rpm cannot be written: RLIMIT_FSIZE between the two sizes) leaves the
+# previous pair as it was and no temporary file; with O_TMPFILE unavailable
+# (RELPKG_TEST_NO_O_TMPFILE=1, a switch for tests) too.
+other=$HOSTILE/cookie-after-64k.tar.gz
+new_dirs "rebuild-sizes"
+rc=0
+relpkg_in "$tmp" build "$other" --name app --version 1.0.0 --out "$out" -q 2>/dev/null || rc=$?
+debsize=$(find "$out" -name '*.deb' -exec stat -c %s {} \;)
+rpmsize=$(find "$out" -name '*.rpm' -exec stat -c %s {} \;)
+blocks=$((${debsize:-0} / 512 + 2))
+if [ "$rc" -ne 0 ] || [ $((blocks * 512)) -ge "${rpmsize:-0}" ]; then
+	skip "output: a failed rebuild keeps the previous pair" "sizes deb ${debsize:-?} rpm ${rpmsize:-?}"
+else
+	for mode in otmpfile named; do
+		new_dirs "rebuild-$mode"
+		relpkg_in "$tmp" build "$good" --name app --version 1.0.0 --out "$out" -q
+		(cd "$out" && sha256sum ./*) >"$T/before.sums"
+		rc=0
+		(
+			trap '' XFSZ
+			ulimit -f "$blocks"
+			if [ "$mode" = named ]; then
+				RELPKG_TEST_NO_O_TMPFILE=1
+				export RELPKG_TEST_NO_O_TMPFILE
+			fi
+			relpkg_in "$tmp" build "$other" --name app --version 1.0.0 --out "$out" -q
+		) >"$out.stdout" 2>"$out.stderr" || rc=$?
+		(cd "$out" && sha256sum ./*) >"$T/after.sums"
+		if [ "$rc" -eq 1 ] && cmp -s "$T/before.sums" "$T/after.sums" &&
+			[ "$(listing "$out" | wc -l)" -eq 2 ] && [ -z "$(listing "$tmp")" ] &&
+			has_any "$out.stderr" ".rpm"; then
+			pass "output ($mode): a rebuild failing at the .rpm keeps the previous .deb and .rpm, no temp file"
+		else
+			fail "output ($mode): a rebuild failing at the .rpm keeps the previous pair" "exit status $rc" \
+				"--out: $(listing "$out" | tr '\n' ' ')" "TMPDIR: $(listing "$tmp" | tr '\n' ' ')" \
+				"stderr: $(cat "$out.stderr")" "$(diff "$T/before.sums" "$T/after.sums")"
+		fi
+	done
+fi
+new_dirs "named-temp-ok"
+rc=0
+env RELPKG_TEST_NO_O_TMPFILE=1 TMPDIR="$tmp" "$RELPKG" build "$good" --name app --version 1.0.0 \
+	--out "$out" >"$out.stdout" 2>"$out.stderr" </dev/null || rc=$?
+built_pair "output: without O_TMPFILE (named temps) a build leaves exactly the pair"

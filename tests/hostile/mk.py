@@ -2,7 +2,8 @@
 """mk.py OUTDIR — write the hostile/broken tarballs of tests/t_hostile.sh.
 
 Every archive looks like a generic release (app-1.0.0/bin/app,
-app-1.0.0/lib/x, ...) built with `--name app --version 1.0.0`, plus one
+app-1.0.0/lib/x, ...) or an OTP one (otp(): releases/start_erl.data,
+releases/1.0.0/NAME.rel) built with `--name app --version 1.0.0`, plus one
 fault.  Output is byte-for-byte deterministic (fixed mtimes and owners,
 gzip mtime 0, "random" bytes from sha256 of a fixed seed):
 
@@ -13,6 +14,14 @@ gzip mtime 0, "random" bytes from sha256 of a fixed seed):
   OUTDIR/accepted.txt  CASE<TAB>EXPECTED   relpkg must build it (exit 0);
                                            EXPECTED is "-" or a substring of
                                            the warning on stderr
+  OUTDIR/secret.txt    CASE<TAB>PATH       relpkg must build it and package
+                                           PATH (below the release) 0640,
+                                           group = the service user (cookie)
+  OUTDIR/rss.txt       CASE<TAB>MAX_KB     relpkg must build it with a peak
+                                           RSS below MAX_KB (deep trees)
+
+cases.txt may have a third column: extra flags for that case (words
+separated by spaces, no quoting).
 
 EXPECTED is one or more alternatives separated by "|", matched as fixed
 strings, case-insensitively.  Where there is a culprit entry it is the
@@ -106,6 +115,70 @@ def huge_size_tar():
     hdr = ti.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
     body = b"only a few bytes follow\n".ljust(512, b"\0")
     return pre + hdr + body + b"\0" * 1024
+
+
+def octal_or_256(n, width):
+    """A tar number field: octal when it fits, else GNU base-256."""
+    if n < 8 ** (width - 1):
+        return b"%0*o\0" % (width - 1, n)
+    return bytes([0x80]) + n.to_bytes(width - 1, "big")
+
+
+def gnu_sparse(name, realsize, regions, fill=b"s"):
+    """An old-GNU sparse member (typeflag 'S', up to 4 map entries in the
+    header) of realsize bytes whose data regions are (offset, length) in
+    the given order -- which may be out of order or overlapping, as no
+    tar writer would make them."""
+    assert len(regions) <= 4
+    data = b"".join(fill * n for _, n in regions)
+    h = bytearray(512)
+    h[0:len(name)] = name.encode()
+    h[100:108] = b"0000644\0"
+    h[108:116] = b"0000000\0"
+    h[116:124] = b"0000000\0"
+    h[124:136] = octal_or_256(len(data), 12)
+    h[136:148] = octal_or_256(MTIME, 12)
+    h[156:157] = b"S"
+    h[257:265] = b"ustar  \0"
+    h[265:269] = b"root"
+    h[297:301] = b"root"
+    for i, (off, n) in enumerate(regions):
+        at = 386 + 24 * i
+        h[at:at + 12] = octal_or_256(off, 12)
+        h[at + 12:at + 24] = octal_or_256(n, 12)
+    h[482] = 0
+    h[483:495] = octal_or_256(realsize, 12)
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h) + data + b"\0" * (-len(data) % 512)
+
+
+def with_raw_member(member, entries=None):
+    """The base release, then a raw member (header + data), then the end."""
+    pre = tar_bytes(entries if entries is not None else base())[:-2 * 512]
+    pre = pre.rstrip(b"\0")
+    pre += b"\0" * (-len(pre) % 512)
+    return pre + member + b"\0" * 1024
+
+
+def otp(rel_name="app", rel_vsn="1.0.0", sed=b"14.0 1.0.0\n", rel=None, extra=()):
+    """An OTP release layout (releases/start_erl.data, releases/VSN/N.rel,
+    bin/N) in the usual wrapper directory."""
+    T = TOP
+    if rel is None:
+        rel = ('{release, {"%s", "%s"}, {erts, "14.0"}, []}.\n'
+               % (rel_name, rel_vsn)).encode()
+    return [
+        d(T + "/"),
+        d(T + "/bin/"),
+        f(T + "/bin/" + rel_name, b"#!/bin/sh\n# relx\necho $1\n", 0o755),
+        d(T + "/lib/"),
+        f(T + "/lib/x", b"library\n"),
+        d(T + "/releases/"),
+        f(T + "/releases/start_erl.data", sed),
+        d(T + "/releases/1.0.0/"),
+        f(T + "/releases/1.0.0/" + rel_name + ".rel", rel),
+    ] + list(extra)
 
 
 def gzip_bytes_flipped():
@@ -232,6 +305,98 @@ def cases():
            not_a_tarball())
     yield ("zero-entries", "empty|no entries|no files", gz(empty_tar()))
 
+    # --- issue 11, items 6-12 ---------------------------------------------
+    # 6: names from release metadata pass the rule of --name even with
+    # --name; a bin/ script of that name exists (it would be in commands).
+    yield ("relname-subst", "$(touch x)",
+           tgz(otp(rel_name="$(touch x)")))
+    yield ("relname-quote", "a'b c", tgz(otp(rel_name="a'b c")))
+    yield ("relname-newline", "evil\\x0arelpkg",
+           tgz(otp(rel=b'{release, {"evil\nrelpkg: forged", "1.0.0"}, '
+                   b'{erts, "14.0"}, []}.\n')))
+    # 7: links resolved through the archive's other links, and loops.
+    yield ("symlink-via-symlink", "lib/t-escape",
+           tgz(B() + [d(T + "/d/"), link(T + "/d/u", ".."),
+                      link(T + "/lib/t-escape",
+                           "../d/u/d/u/../../../../etc/shadow")]))
+    yield ("symlink-via-abs", "lib/via-abs",
+           tgz(B() + [d(T + "/d/"),
+                      link(T + "/lib/via-abs", "../d/hop/x"),
+                      link(T + "/d/hop", "../lib/up-one"),
+                      link(T + "/lib/up-one", "../..")]))
+    yield ("symlink-loop", "lib/loop-a|lib/loop-b",
+           tgz(B() + [link(T + "/lib/loop-a", "loop-b"),
+                      link(T + "/lib/loop-b", "loop-a")]))
+    yield ("symlink-self-loop", "lib/self-loop",
+           tgz(B() + [link(T + "/lib/self-loop", "./self-loop")]))
+    # 8: hard links to themselves, or to a later entry.
+    yield ("hardlink-self", "lib/self-hl",
+           tgz(B() + [link(T + "/lib/self-hl", T + "/lib/self-hl",
+                           tarfile.LNKTYPE)]))
+    yield ("hardlink-forward", "lib/fwd-hl",
+           tgz(B() + [link(T + "/lib/fwd-hl", T + "/lib/later-file",
+                           tarfile.LNKTYPE),
+                      f(T + "/lib/later-file", b"later\n")]))
+    # 9: link targets checked like names.
+    yield ("link-target-newline", "lib/nl-link",
+           tgz(B() + [link(T + "/lib/nl-link", "x\nrelpkg: forged")]))
+    yield ("link-target-esc", "lib/esc-link",
+           tgz(B() + [link(T + "/lib/esc-link", "\x1b[31mred")]))
+    yield ("link-target-non-utf8", "lib/bad-utf8-link",
+           tgz(B() + [link(T + "/lib/bad-utf8-link", "x\udcff\udcfe")]))
+    yield ("link-target-8k", "lib/long-link",
+           tgz(B() + [link(T + "/lib/long-link", "a/" * 4096 + "x")]))
+    # 11: expanded size bounded (a 1 TiB hole, default 16G; a low flag),
+    # sparse maps out of order or overlapping.
+    yield ("sparse-1t-default", "lib/sparse-1t",
+           gz(with_raw_member(gnu_sparse(T + "/lib/sparse-1t", 1 << 40,
+                                         [(0, 512)]))))
+    yield ("sparse-64m-max-1m", "lib/sparse-64m",
+           gz(with_raw_member(gnu_sparse(T + "/lib/sparse-64m", 64 << 20,
+                                         [(0, 512)]))),
+           "--max-size 1M")
+    yield ("files-sum-over-max", "lib/third-400k",
+           tgz(B() + [f(T + "/lib/first-400k", b"1" * (400 << 10)),
+                      f(T + "/lib/second-400k", b"2" * (400 << 10)),
+                      f(T + "/lib/third-400k", b"3" * (400 << 10))]),
+           "--max-size 1M")
+    yield ("sparse-overlap", "lib/sparse-overlap",
+           gz(with_raw_member(gnu_sparse(T + "/lib/sparse-overlap", 8192,
+                                         [(0, 1024), (512, 1024)]))))
+    yield ("sparse-unordered", "lib/sparse-unordered",
+           gz(with_raw_member(gnu_sparse(T + "/lib/sparse-unordered", 8192,
+                                         [(4096, 512), (0, 512)]))))
+    # 12: OTP metadata too large or inconsistent: refused, never generic.
+    yield ("start-erl-too-large", "start_erl.data",
+           tgz(otp(sed=b"14.0 1.0.0\n" + b"%" * (2 << 20))))
+    yield ("rel-too-large", "releases/1.0.0/app.rel",
+           tgz(otp(rel=b'{release, {"app", "1.0.0"}, {erts, "14.0"}, []}.\n'
+                   + b"%" * (100 << 10))))
+    yield ("rel-version-mismatch", "9.9.9",
+           tgz(otp(rel_vsn="9.9.9")))
+
+
+def secret():
+    """(case, path of the cookie file below the release, bytes): item 3."""
+    big = b"## padding\n" * 7000                   # > 64 KiB before the line
+    yield ("cookie-after-64k", "releases/1.0.0/vm.args",
+           tgz(otp(extra=[f(TOP + "/releases/1.0.0/vm.args",
+                            b"-name app@127.0.0.1\n" + big
+                            + b"  -setcookie secret-cookie\n")])))
+    huge = b"+K true\n" * (300 << 10)               # 2.4 MiB, over 1 MiB
+    yield ("cookie-in-2mib-vmargs", "releases/1.0.0/vm.args",
+           tgz(otp(extra=[f(TOP + "/releases/1.0.0/vm.args",
+                            huge + b"-setcookie c\n" + huge)])))
+
+
+def rss():
+    """(case, peak RSS bound in KiB, bytes): item 10, deep trees."""
+    nested = [d(TOP + "/")] + [d(TOP + "/" + "a/" * k) for k in range(1, 1891)]
+    yield ("deep-1890-dirs", "65536", tgz(base() + nested[1:]))
+    deep = TOP + "/" + "d/" * 1800
+    yield ("deep-300-files", "65536",
+           tgz(base() + [f(deep + "f%03d" % i, b"%d\n" % i) for i in range(300)]))
+
 
 def accepted():
     """(case, expected warning or "-", bytes) for archives to build."""
@@ -242,10 +407,12 @@ def accepted():
 
 def write_all(outdir, manifest, items):
     with open(os.path.join(outdir, manifest), "w") as man:
-        for name, expected, data in items:
+        for item in items:
+            name, expected, data = item[:3]
             with open(os.path.join(outdir, name + ".tar.gz"), "wb") as fh:
                 fh.write(data)
-            man.write("%s\t%s\n" % (name, expected))
+            extra = "\t" + item[3] if len(item) > 3 else ""
+            man.write("%s\t%s%s\n" % (name, expected, extra))
 
 
 def main():
@@ -255,6 +422,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     write_all(out, "cases.txt", cases())
     write_all(out, "accepted.txt", accepted())
+    write_all(out, "secret.txt", secret())
+    write_all(out, "rss.txt", rss())
 
 
 if __name__ == "__main__":
