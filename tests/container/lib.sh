@@ -391,3 +391,201 @@ for i in range(int(sys.argv[2])):
 sys.exit(1)
 PY
 }
+
+# ---- faults: power-off, small file systems, named transient units ----------
+# (tests/t_faults.sh; nothing above depends on these.)
+
+# ct_exec_unit NAME UNIT CMD...: ct_exec, but as the transient service UNIT
+# (so that the test can find and kill its processes: `systemctl kill UNIT`,
+# or its MainPID) and with KillMode=process: when CMD itself dies, what it
+# started lives on, as after a `kill -9` of a command in a login shell.
+ct_exec_unit() {
+	_ct_l=$(_ct_leader "$1") || { _ct_err "ct_exec_unit $1: not booted"; return 125; }
+	_ct_u=$2
+	shift 2
+	for _ct_a do
+		shift
+		case $_ct_a in
+		*'$'*) set -- "$@" "$(printf '%s\n' "$_ct_a" | sed 's/\$/$$/g')" ;;
+		*) set -- "$@" "$_ct_a" ;;
+		esac
+	done
+	nsenter -t "$_ct_l" -a -r -w env -i PATH="$_ct_path" \
+		systemd-run --quiet --wait --pipe --collect --service-type=exec \
+		--unit="$_ct_u" -p KillMode=process \
+		-p RuntimeMaxSec="$CT_EXEC_TIMEOUT" -- "$@"
+}
+
+# ct_unit_procs NAME UNIT: print the pids (the container's) still in UNIT's
+# cgroup, one a line; nothing when it is empty or gone. (cgroup v2, or the
+# hybrid layout's unified / name=systemd hierarchy.)
+ct_unit_procs() {
+	# shellcheck disable=SC2016 # $1: the inner sh's
+	ct_nsexec "$1" sh -c 'for h in "" /unified /systemd; do
+		f=/sys/fs/cgroup$h/system.slice/$1.service/cgroup.procs
+		[ -r "$f" ] && { cat "$f"; exit 0; }
+	done; :' sh "$2"
+}
+
+# ct_poweroff NAME: pull the plug: SIGKILL to the container's PID 1 (every
+# process inside dies with it, no unit stops, nothing is synced by it) and
+# wait until systemd-nspawn has exited. The root, and mounts made by
+# ct_loopfs / ct_bind, stay: ct_boot boots it again.
+ct_poweroff() {
+	_ct_d=$CT_DIR/$1
+	_ct_np=$(_ct_nspawn_pid "$1") || { _ct_err "ct_poweroff $1: not running"; return 1; }
+	_ct_l=$(_ct_leader "$1") || _ct_l=$(cat "$_ct_d/leader" 2>/dev/null) || _ct_l=
+	[ -n "$_ct_l" ] && kill -KILL "$_ct_l" 2>/dev/null
+	_ct_end=$(($(date +%s) + CT_STOP_TIMEOUT))
+	# a zombie child of this shell still has comm systemd-nspawn: look at its state
+	while [ -e "/proc/$_ct_np" ] && [ "$(cut -d' ' -f3 "/proc/$_ct_np/stat" 2>/dev/null)" != Z ]; do
+		if [ "$(date +%s)" -ge "$_ct_end" ]; then
+			_ct_err "ct_poweroff $1: systemd-nspawn still there after ${CT_STOP_TIMEOUT}s, killing it"
+			kill -KILL "$_ct_np" 2>/dev/null
+			sleep 0.5
+			break
+		fi
+		sleep 0.05
+	done
+	wait "$_ct_np" 2>/dev/null
+	rm -f "$_ct_d/pid" "$_ct_d/leader"
+	return 0
+}
+
+# ct_reboot NAME [TIMEOUT]: ct_poweroff (if it runs), then ct_boot.
+ct_reboot() {
+	if ct_booted "$1"; then
+		ct_poweroff "$1" || return 1
+	fi
+	ct_boot "$@"
+}
+
+# ct_bind NAME HOSTDIR CTDIR [ro]: before ct_boot, bind-mount HOSTDIR at
+# CTDIR in NAME's root (on the host: it stays across ct_poweroff/ct_boot;
+# ct_stop unmounts it). "ro": read-only inside.
+ct_bind() {
+	_ct_r=$(ct_root "$1")
+	[ -d "$_ct_r/etc" ] || { _ct_err "ct_bind: no container $1"; return 1; }
+	if ct_booted "$1"; then
+		_ct_err "ct_bind $1: before ct_boot only"
+		return 1
+	fi
+	mkdir -p "$_ct_r$3" || return 1
+	mount --bind "$2" "$_ct_r$3" || return 1
+	if [ "${4:-}" = ro ]; then
+		mount -o remount,bind,ro "$_ct_r$3" || return 1
+	fi
+}
+
+# ct_loopfs NAME SIZE_MB CTDIR...: before ct_boot, a small file system for
+# NAME: a sparse file-backed ext4 ($CT_DIR/NAME/loopfs.img, no reserved
+# blocks) loop-mounted on the host at $CT_DIR/NAME/loopfs, and each CTDIR
+# (e.g. /opt) bind-mounted from a directory of it, so that they all share its
+# SIZE_MB and fill up together. Survives ct_poweroff/ct_boot like the root
+# does; ct_stop unmounts it (the loop device goes with the last unmount).
+ct_loopfs() {
+	_ct_n=$1 _ct_d=$CT_DIR/$1 _ct_sz=$2
+	[ -d "$_ct_d/root/etc" ] || { _ct_err "ct_loopfs: no container $1"; return 1; }
+	shift 2
+	command -v mkfs.ext4 >/dev/null 2>&1 || { _ct_err "ct_loopfs: needs mkfs.ext4"; return 1; }
+	rm -f "$_ct_d/loopfs.img"
+	truncate -s "${_ct_sz}M" "$_ct_d/loopfs.img" &&
+		mkfs.ext4 -q -F -m 0 -E lazy_itable_init=0,lazy_journal_init=0 "$_ct_d/loopfs.img" ||
+		return 1
+	mkdir -p "$_ct_d/loopfs" &&
+		mount -o loop "$_ct_d/loopfs.img" "$_ct_d/loopfs" || return 1
+	for _ct_c do
+		_ct_s=$(printf '%s' "$_ct_c" | tr / _)
+		mkdir -p "$_ct_d/loopfs/$_ct_s" && chmod 0755 "$_ct_d/loopfs/$_ct_s" &&
+			ct_bind "$_ct_n" "$_ct_d/loopfs/$_ct_s" "$_ct_c" || return 1
+	done
+}
+
+# ct_loopfs_fill NAME: fill NAME's loopfs up (the file .filler at its root):
+# from now on writes there fail with ENOSPC. ct_loopfs_free NAME removes it.
+ct_loopfs_fill() {
+	_ct_f=$CT_DIR/$1/loopfs
+	mountpoint -q "$_ct_f" || { _ct_err "ct_loopfs_fill $1: no loopfs"; return 1; }
+	_ct_av=$(df -B1 --output=avail "$_ct_f" | tail -n 1)
+	_ct_av=$((_ct_av - 1048576))
+	[ "$_ct_av" -gt 0 ] && fallocate -l "$_ct_av" "$_ct_f/.filler" 2>/dev/null
+	dd if=/dev/zero of="$_ct_f/.filler2" bs=4096 2>/dev/null
+	return 0
+}
+
+ct_loopfs_free() {
+	rm -f "$CT_DIR/$1/loopfs/.filler" "$CT_DIR/$1/loopfs/.filler2"
+}
+
+# ct_loopfs_avail NAME: free bytes on NAME's loopfs.
+ct_loopfs_avail() { df -B1 --output=avail "$CT_DIR/$1/loopfs" | tail -n 1 | tr -d ' '; }
+
+# ct_hostpath NAME CTPATH: the host path of CTPATH as the booted NAME sees
+# it (through its PID 1's root: its own mounts, /run included), for polling
+# a file from the host without entering the container.
+ct_hostpath() {
+	_ct_l=$(_ct_leader "$1") || { _ct_err "ct_hostpath $1: not booted"; return 1; }
+	echo "/proc/$_ct_l/root$2"
+}
+
+# ---- the service's sandbox, seen from inside (t_sandbox.sh, t_userattack.sh)
+
+# ct_unit_pid NAME UNIT: the MainPID of UNIT inside NAME (its pid namespace);
+# status 1 and no output if the unit has no main process.
+ct_unit_pid() {
+	_ct_mp=$(ct_nsexec "$1" systemctl show -p MainPID --value "$2" 2>/dev/null) || return 1
+	[ -n "$_ct_mp" ] && [ "$_ct_mp" != 0 ] || return 1
+	echo "$_ct_mp"
+}
+
+# ct_as_unit_user NAME UNIT USER CMD...: run CMD as USER (its uid, its
+# groups, no capabilities, no_new_privs) inside UNIT's mount namespace --
+# where the service itself runs, with its ProtectSystem= view of the file
+# system. If UNIT has no main process, CMD runs as USER in NAME's own
+# namespaces instead (and ct_as_unit_user says so on stderr). Returns CMD's
+# status.
+ct_as_unit_user() {
+	_ct_n=$1 _ct_u=$2 _ct_usr=$3
+	shift 3
+	if _ct_up=$(ct_unit_pid "$_ct_n" "$_ct_u"); then
+		set -- nsenter -t "$_ct_up" -m -- setpriv --reuid="$_ct_usr" --regid="$_ct_usr" \
+			--init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+	else
+		echo "ct: $_ct_u is not running: as $_ct_usr outside its sandbox" >&2
+		set -- setpriv --reuid="$_ct_usr" --regid="$_ct_usr" \
+			--init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+	fi
+	ct_nsexec "$_ct_n" "$@"
+}
+
+# ct_exposure NAME UNIT: the overall exposure `systemd-analyze security UNIT`
+# gives inside NAME (a number, 0.0 .. 10.0); status 1 if there is none.
+ct_exposure() {
+	ct_nsexec "$1" systemd-analyze security --no-pager "$2" 2>/dev/null |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' | grep .
+}
+
+# ct_fs_snapshot NAME DIR...: one line per file system object under the
+# DIRs inside NAME (not crossing mounts), sorted:
+#   PATH <TAB> UID:GID <TAB> MODE <TAB> TYPE <TAB> CONTENT
+# CONTENT: the sha256 of a regular file under /etc, /opt or /var, a
+# symlink's target ("-> TARGET"), else "-". For comparing a container
+# before and after something ran as root.
+ct_fs_snapshot() {
+	_ct_n=$1
+	shift
+	# shellcheck disable=SC2016 # $1.. are the inner sh's
+	ct_nsexec "$_ct_n" sh -c '
+		{
+			for d do
+				case $d in /etc* | /opt* | /var*)
+					find "$d" -xdev -type f -exec sha256sum {} + 2>/dev/null |
+						sed "s/^\([0-9a-f]*\)  /S\t\1\t/" ;;
+				esac
+			done
+			find "$@" -xdev -printf "M\t%p\t%U:%G\t%m\t%y\t%l\n" 2>/dev/null
+		} | awk -F "\t" "
+			\$1 == \"S\" { sha[\$3] = \$2; next }
+			{ c = \$5 == \"l\" ? \"-> \" \$6 : (\$2 in sha ? sha[\$2] : \"-\")
+			  print \$2 \"\t\" \$3 \"\t\" \$4 \"\t\" \$5 \"\t\" c }" | LC_ALL=C sort' sh "$@"
+}
