@@ -204,9 +204,14 @@ int sysfiles_add(struct manifest *m, const struct pkgmeta *pm)
 	struct buf path = BUF_INIT, text = BUF_INIT;
 	const char *n = pm->name;
 
-	/* /etc/NAME/NAME.env: identical in every version (no version, no port,
-	 * no user name in it), so dpkg never prompts.  0640 root:USER: it is
-	 * where secrets go (EF_SECRET makes the group the service user's). */
+	/* /etc/NAME/NAME.env: 0640 root:USER, it is where secrets go (EF_SECRET
+	 * makes the group the service user's).  Its text is byte for byte what
+	 * every earlier relpkg wrote, and must stay so: dpkg compares a
+	 * conffile's packaged text across versions, and a change makes it ask
+	 * about every locally edited copy -- and fail at the prompt without a
+	 * terminal ("end of file on stdin at conffile prompt").  The PORT line
+	 * is only an example (relpkg(1), "THE UNIT" and "THE ERLANG COOKIE",
+	 * say what belongs there). */
 	add_dir(m, "etc", EF_RPM_UNOWNED);
 	buf_addf(&path, "etc/%s", n);
 	add_dir(m, path.p, 0);
@@ -214,11 +219,7 @@ int sysfiles_add(struct manifest *m, const struct pkgmeta *pm)
 	buf_addf(&text,
 		 "# Environment of the %s service (read by systemd: KEY=value lines).\n"
 		 "# This file is yours: upgrades and downgrades of the package keep it.\n"
-		 "# Only root and the service user can read it: secrets belong here,\n"
-		 "# such as the Erlang cookie all nodes of a cluster share:\n"
-		 "#   RELEASE_COOKIE=...   (mix release)\n"
-		 "#   RELX_COOKIE=...      (rebar3/relx release)\n"
-		 "#SOME_SETTING=value\n", n);
+		 "#PORT=4000\n", n);
 	manifest_add_file(m, path.p, 0640, text.p, text.len, EF_CONFIG | EF_SECRET);
 
 	/* the unit's start guard: root runs it (ExecStartPre=+), so it lives
