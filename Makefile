@@ -1,6 +1,6 @@
 # relpkg — plain Makefile, explicit object list, pkg-config for libraries.
-# Targets: all (default), check, asan, demo, ansible-example, bench, install,
-# uninstall, dist, clean.
+# Targets: all (default), check, asan, fuzz, fuzz-build, demo, ansible-example,
+# bench, install, uninstall, dist, clean.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -72,6 +72,29 @@ asan:
 	ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:halt_on_error=1:print_stacktrace=1 \
 	RELPKG=$(CURDIR)/build/asan/relpkg MAPVER=$(CURDIR)/build/asan/mapver \
 	    SOLVREAD=$(CURDIR)/build/asan/solvread ROLLBACKT=$(CURDIR)/build/asan/rollbackt sh tests/run
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang, ASan and
+# UBSan into build/fuzz.  `make fuzz` runs each for FUZZ_SECONDS on a
+# working copy of its seed corpus (tests/fuzz/NAME/) and prints execs,
+# coverage and crashes; `make check` runs them over the seeds only
+# (tests/t_fuzz.sh).  Needs clang and libFuzzer (Debian: clang,
+# libclang-rt-14-dev).
+FUZZ_CC      ?= clang
+FUZZ_B       := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES   := ingest deb rpm version conf store
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIBOBJ  = $(filter-out $(B)/main.o,$(OBJ))
+
+fuzz-build:
+	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" \
+	    LDFLAGS="-fsanitize=address,undefined" $(addprefix $(FUZZ_B)/fuzz_,$(FUZZ_NAMES))
+
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBOBJ)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Isrc $(LDFLAGS) -o $@ $< $(FUZZ_LIBOBJ) $(LDLIBS)
+
+fuzz: fuzz-build $(B)/relpkg
+	RELPKG=$(CURDIR)/$(B)/relpkg sh tests/fuzz/run.sh $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 demo: all
 	sh examples/make-sample.sh $(B)/sample
@@ -145,4 +168,4 @@ dist:
 clean:
 	rm -rf build dist
 
-.PHONY: all check asan demo ansible-example bench install uninstall dist clean
+.PHONY: all check asan fuzz fuzz-build demo ansible-example bench install uninstall dist clean

@@ -357,3 +357,223 @@ check_status "usage: list --keep: exit 2" 2 "$RELPKG" repo list "$D" --keep 2
 expect_eq "usage: nothing changed" "$(snapshot "$D")" "$snap"
 check "usage: repo --help" "$RELPKG" repo --help
 check "usage: repo add --help" "$RELPKG" repo add --help
+
+# --- hostile store input (issue 11, items 16-18) ----------------------------------
+# H: a store of its own with hello 1.0.0 .. 3.0.0 of both formats.
+H="$T/hostile"
+"$RELPKG" repo add -q "$H" "$(deb 1.0.0)" "$(deb 2.0.0)" "$(deb 3.0.0)" \
+	"$(rpmf 1.0.0)" "$(rpmf 2.0.0)" "$(rpmf 3.0.0)" || fail "hostile: the store is made"
+# consistent DIR: every file Packages and repomd.xml/primary name exists,
+# with the size they say; Release and repomd.xml describe their indexes
+consistent() {
+	python3 - "$1" <<'PY'
+import sys, os, gzip, hashlib, xml.etree.ElementTree as ET
+d = sys.argv[1]
+bad = []
+pk = open(os.path.join(d, "Packages")).read()
+for para in pk.split("\n\n"):
+    f = dict(l.split(": ", 1) for l in para.splitlines() if l and l[0] not in " \t" and ": " in l)
+    if "Filename" in f:
+        p = os.path.join(d, f["Filename"])
+        if not os.path.isfile(p) or os.path.getsize(p) != int(f["Size"]):
+            bad.append("Packages names " + f["Filename"])
+rel = open(os.path.join(d, "Release")).read().split("SHA256:\n")[1]
+for l in rel.splitlines():
+    if not l.startswith(" "):
+        break
+    p = l.split()
+    if len(p) == 3 and p[2] in ("Packages", "Packages.gz"):
+        if hashlib.sha256(open(os.path.join(d, p[2]), "rb").read()).hexdigest() != p[0]:
+            bad.append("Release does not describe " + p[2])
+R = "{http://linux.duke.edu/metadata/repo}"
+root = ET.parse(os.path.join(d, "repodata", "repomd.xml")).getroot()
+for data in root.findall(R + "data"):
+    href = data.find(R + "location").get("href")
+    raw = open(os.path.join(d, href), "rb").read()
+    if hashlib.sha256(raw).hexdigest() != data.find(R + "checksum").text:
+        bad.append("repomd.xml does not describe " + href)
+    if data.get("type") == "primary":
+        doc = ET.fromstring(gzip.decompress(raw))
+        for loc in doc.iter("{http://linux.duke.edu/metadata/common}location"):
+            if not os.path.isfile(os.path.join(d, loc.get("href"))):
+                bad.append("primary names " + loc.get("href"))
+left = [n for r, _, fs in os.walk(d) for n in fs if n.endswith((".relpkg-new", ".relpkg-old"))]
+bad += ["left over: " + n for n in left]
+print("\n".join(bad) or "consistent")
+sys.exit(1 if bad else 0)
+PY
+}
+check "hostile: the store starts consistent" consistent "$H"
+
+# 16. prune trusts nothing an entry file says about the file to delete
+E="$H/.relpkg/index/hello_1.0.0-1_all.deb.entry"
+cp "$E" "$T/entry.saved"
+printf 'precious\n' >"$T/victim"
+hsnap=$(snapshot "$H")
+prune_refused() { # DESC PATTERN: prune --keep 1 fails naming PATTERN; nothing changes
+	out=$("$RELPKG" repo prune "$H" --keep 1 2>&1)
+	rc=$?
+	expect_eq "16 prune, $1: exit 1" "$rc" 1
+	expect_match "16 prune, $1: the message names it" "$out" "$2"
+	expect_eq "16 prune, $1: the victim is intact" "$(cat "$T/victim" 2>&1)" precious
+	expect_eq "16 prune, $1: the store is unchanged" "$(snapshot "$H")" "$hsnap"
+}
+sed -i "s|^file .*|file ../../victim|" "$E"
+hsnap=$(snapshot "$H")
+prune_refused "entry with file ../../victim" 'hello_1\.0\.0-1_all\.deb\.entry: corrupt entry \(bad file'
+sed -i "s|^file .*|file pool/../../victim|" "$E"
+hsnap=$(snapshot "$H")
+prune_refused "entry with file pool/../../victim" 'corrupt entry \(bad file'
+sed -i "s|^file .*|file pool/hello_3.0.0-1_all.deb|" "$E"
+hsnap=$(snapshot "$H")
+prune_refused "entry naming another package's file" 'corrupt entry'
+cp "$T/entry.saved" "$E"
+mv "$H/pool/hello_1.0.0-1_all.deb" "$T/pool.saved"
+ln -s "$T/victim" "$H/pool/hello_1.0.0-1_all.deb"
+hsnap=$(snapshot "$H")
+prune_refused "the pool file is a symlink" 'pool/hello_1\.0\.0-1_all\.deb: not a regular file'
+rm "$H/pool/hello_1.0.0-1_all.deb"
+printf 'not the package\n' >"$H/pool/hello_1.0.0-1_all.deb"
+hsnap=$(snapshot "$H")
+prune_refused "the pool file has other content" 'hello_1\.0\.0-1_all\.deb: .*its entry says'
+head -c "$(stat -c %s "$T/pool.saved")" /dev/zero >"$H/pool/hello_1.0.0-1_all.deb"
+hsnap=$(snapshot "$H")
+prune_refused "the pool file has other content of the same size" 'sha256 differs'
+mv "$T/pool.saved" "$H/pool/hello_1.0.0-1_all.deb"
+mv "$H/pool" "$T/pool.dir" && ln -s "$T/pool.dir" "$H/pool"
+hsnap=$(snapshot "$H")
+prune_refused "pool/ is a symlink" 'pool \(a directory, not a link\)'
+rm "$H/pool" && mv "$T/pool.dir" "$H/pool"
+check "hostile: repaired, the store is consistent again" consistent "$H"
+
+# 17. add rejects control data relpkg would not write, and non-UTF-8 rpm fields
+# mkdeb OUT: a .deb (ar, control.tar.gz, data.tar.gz) whose control file is stdin
+mkdeb() {
+	cat >"$1.control"
+	python3 - "$1" "$1.control" <<'PY'
+import sys, io, tarfile, time
+control = open(sys.argv[2], "rb").read()
+def tgz(files):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w:gz") as t:
+        for name, data in files:
+            ti = tarfile.TarInfo(name); ti.size = len(data); ti.mode = 0o644; ti.mtime = 1700000000
+            t.addfile(ti, io.BytesIO(data))
+    return b.getvalue()
+members = [(b"debian-binary", b"2.0\n"), (b"control.tar.gz", tgz([("./control", control)])),
+           (b"data.tar.gz", tgz([]))]
+out = b"!<arch>\n"
+for name, data in members:
+    out += b"%-16s%-12d%-6d%-6d%-8s%-10d`\n" % (name, 1700000000, 0, 0, b"100644", len(data)) + data
+    if len(data) % 2:
+        out += b"\n"
+open(sys.argv[1], "wb").write(out)
+PY
+}
+ok_ctl='Package: evil
+Version: 9.0.0-1
+Architecture: all
+Maintainer: x <x@example.org>
+Description: d
+ more
+'
+printf '%s' "$ok_ctl" | mkdeb "$T/ok.deb"
+bad_deb() { # NAME PATTERN: control text on stdin
+	mkdeb "$T/$1.deb"
+	hsnap=$(snapshot "$H")
+	out=$("$RELPKG" repo add "$H" "$T/$1.deb" 2>&1)
+	rc=$?
+	expect_eq "17 add, $1: exit 1" "$rc" 1
+	expect_match "17 add, $1: the message names the package and the field" "$out" "$T/$1\\.deb: .*$2"
+	expect_eq "17 add, $1: the store is unchanged" "$(snapshot "$H")" "$hsnap"
+}
+printf '%sPackage: hello\n' "$ok_ctl" | bad_deb second-package 'field Package appears more than once'
+printf '%spackage: hello\n' "$ok_ctl" | bad_deb second-package-lowercase 'field package appears more than once'
+printf '%sPackage hello 1.0\n' "$ok_ctl" | bad_deb no-colon "line 7: not a field \\(no ':'\\)"
+printf 'Package: evil\nVersion: 9.0.0-1\n 8.0\nArchitecture: all\nDescription: d\n' |
+	bad_deb continued-version 'field Version: continuation line'
+printf '%sBad Name: x\n' "$ok_ctl" | bad_deb space-in-field-name "bad field name 'Bad Name'"
+printf '%s\nPackage: hello\nVersion: 1\n' "$ok_ctl" | bad_deb second-paragraph 'more than one paragraph'
+printf '%s \nFilename: ../x\n' "$ok_ctl" | bad_deb blank-continuation 'more than one paragraph'
+printf 'Package: evil\nVersion: 9.0.0-1\nArchitecture: all\nDescription: \377\n' | bad_deb not-utf8 'not valid UTF-8'
+printf 'Package: evil\nVersion: 9.0.0-1\nArchitecture: all\nDescription: a\rb\n' | bad_deb carriage-return 'control character 0x0d'
+check "17 add: the same control file without the extra line is accepted" "$RELPKG" repo add -q "$H" "$T/ok.deb"
+expect_eq "17 add: Packages lists evil 9.0.0-1 once" "$(grep -c '^Package: evil' "$H/Packages")" 1
+check "17 add: Packages still matches the index" consistent "$H"
+# an rpm whose NAME (or SUMMARY) holds a byte that is not UTF-8
+# rpmtag RPM TAG OUT: RPM with the second byte of tag TAG's string set to 0xff
+rpmtag() {
+	python3 - "$@" <<'PY'
+import sys, struct
+data = bytearray(open(sys.argv[1], "rb").read())
+tag = int(sys.argv[2])
+pos = 96
+il, dl = struct.unpack(">II", data[pos + 8:pos + 16])
+pos += 16 + il * 16 + dl
+pos += (8 - pos % 8) % 8
+il, dl = struct.unpack(">II", data[pos + 8:pos + 16])
+store = pos + 16 + il * 16
+for i in range(il):
+    t, ty, off, cnt = struct.unpack(">IIII", data[pos + 16 + 16 * i:pos + 32 + 16 * i])
+    if t == tag:
+        data[store + off + 1] = 0xff
+open(sys.argv[3], "wb").write(data)
+PY
+}
+for t in 1000:NAME 1004:SUMMARY; do
+	rpmtag "$(rpmf 4.0.0)" "${t%:*}" "$T/bad-${t#*:}.rpm"
+	hsnap=$(snapshot "$H")
+	out=$("$RELPKG" repo add "$H" "$T/bad-${t#*:}.rpm" 2>&1)
+	rc=$?
+	expect_eq "17 add, rpm ${t#*:} not UTF-8: exit 1" "$rc" 1
+	expect_match "17 add, rpm ${t#*:} not UTF-8: the message names the package and the tag" "$out" \
+		"bad-${t#*:}\\.rpm: .*${t#*:} \\(tag ${t%:*}\\) is not valid UTF-8"
+	expect_eq "17 add, rpm ${t#*:} not UTF-8: the store is unchanged" "$(snapshot "$H")" "$hsnap"
+done
+"$RELPKG" repo list "$H" --json >"$T/h.json"
+check "17: repo list --json is valid JSON" python3 -m json.tool "$T/h.json"
+
+# 18. the indexes of both formats move together: make the rpm side fail
+# after the apt side was staged (or even renamed), for add and prune
+fail_add() { # DESC: the rest of the command line is run, must exit 1 and change nothing
+	d=$1
+	shift
+	hsnap=$(snapshot "$H")
+	out=$("$@" 2>&1)
+	rc=$?
+	expect_eq "18 $d: exit 1" "$rc" 1
+	expect_eq "18 $d: the store is unchanged (indexes, entries, pool)" "$(snapshot "$H")" "$hsnap"
+	check "18 $d: the indexes describe what is there" consistent "$H"
+	note "18 $d: $out"
+}
+fail_add "add, repomd.xml cannot be staged (RELPKG_TEST_FAULT=stage:repomd.xml)" \
+	env RELPKG_TEST_FAULT=stage:repomd.xml "$RELPKG" repo add "$H" "$(deb 4.0.0)" "$(rpmf 4.0.0)"
+fail_add "add, the rename of repomd.xml fails after Packages and Release were renamed" \
+	env RELPKG_TEST_FAULT=commit:repomd.xml "$RELPKG" repo add "$H" "$(deb 4.0.0)" "$(rpmf 4.0.0)"
+fail_add "add, Release cannot be staged (the apt side)" \
+	env RELPKG_TEST_FAULT=stage:Release "$RELPKG" repo add "$H" "$(deb 4.0.0)" "$(rpmf 4.0.0)"
+mv "$H/repodata/repomd.xml" "$T/repomd.saved" && mkdir "$H/repodata/repomd.xml"
+hsnap=$(snapshot "$H")
+out=$("$RELPKG" repo add "$H" "$(deb 4.0.0)" "$(rpmf 4.0.0)" 2>&1)
+rc=$?
+expect_eq "18 add, repodata/repomd.xml is a directory (a real failure): exit 1" "$rc" 1
+expect_match "18 add, repodata/repomd.xml is a directory: says so" "$out" 'repomd\.xml: not a regular file'
+expect_eq "18 add, repodata/repomd.xml is a directory: the store is unchanged" "$(snapshot "$H")" "$hsnap"
+rmdir "$H/repodata/repomd.xml" && mv "$T/repomd.saved" "$H/repodata/repomd.xml"
+check "18: repaired, the store is consistent" consistent "$H"
+fail_add "prune, the rename of repomd.xml fails" \
+	env RELPKG_TEST_FAULT=commit:repomd.xml "$RELPKG" repo prune "$H" --keep 1
+fail_add "prune, Release cannot be staged" \
+	env RELPKG_TEST_FAULT=stage:Release "$RELPKG" repo prune "$H" --keep 1
+: >"$H/.Packages.relpkg-new"
+: >"$H/repodata/.repomd.xml.relpkg-old"
+check "18 add after the failures succeeds" "$RELPKG" repo add -q "$H" "$(deb 4.0.0)" "$(rpmf 4.0.0)"
+check "18 ... and removes a killed command's leftovers; the store is consistent" consistent "$H"
+check "18 prune --keep 1 after the failures succeeds" "$RELPKG" repo prune -q "$H" --keep 1
+check "18 ... consistent" consistent "$H"
+expect_eq "18 ... keeps 4.0.0 (deb, rpm) and evil" "$("$RELPKG" repo list "$H" | awk '{print $1, $2, $4}')" \
+	"evil 9.0.0-1 deb
+hello 4.0.0-1 deb
+hello 4.0.0-1 rpm"
+expect_eq "18 ... and the pool holds exactly those files" "$(ls "$H/pool" | tr '\n' ' ')" \
+	"evil_9.0.0-1_all.deb hello-4.0.0-1.noarch.rpm hello_4.0.0-1_all.deb "
