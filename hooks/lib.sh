@@ -259,7 +259,16 @@ rp_txn_load() {
 	[ -n "$TX_TO" ] && [ -n "$TX_STEP" ]
 }
 
+# rp_txn_mark STEP: a step that changes nothing a reconciliation would
+# decide differently on is only noted in memory (no fsync on the way from
+# stop to healthy).
+rp_txn_mark() {
+	TX_STEP=$1
+}
+
+# The record goes only once what the transition did is on disk.
 rp_txn_end() {
+	sync "$RP_BASE" 2>/dev/null || true
 	rm -f "$RP_TXN"
 	sync "$RP_META" 2>/dev/null || true
 }
@@ -374,7 +383,6 @@ rp_drop_stale_live() {
 rp_switch() {
 	ln -sfn "live/$1" "$RP_BASE/current.relpkg-new" || return 1
 	mv -Tf "$RP_BASE/current.relpkg-new" "$RP_BASE/current" || return 1
-	sync "$RP_BASE" 2>/dev/null || true
 }
 
 # ---- running things as the service user ------------------------------------
@@ -862,7 +870,7 @@ rp_transition() {
 			rp_svc_stop
 			rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
 		fi
-		rp_txn_step stopped || return 1
+		rp_txn_mark stopped
 	fi
 	if [ "$TX_STEP" = stopped ] || [ "$TX_STEP" = migrating ]; then
 		[ "$TX_STEP" = stopped ] || rp_log "running the interrupted migration again"
@@ -877,12 +885,16 @@ rp_transition() {
 		fi
 		TX_DB=$TX_TO_SCHEMA
 		[ "$TX_MIGRATION" != none ] || TX_DB=$TX_FROM_SCHEMA
-		rp_txn_step migrated || { rp_bring_back "cannot write the transaction record" start; return 1; }
+		if [ "$TX_MIGRATION" != none ]; then
+			rp_txn_step migrated || { rp_bring_back "cannot write the transaction record" start; return 1; }
+		else
+			rp_txn_mark migrated
+		fi
 	fi
-	rp_txn_step switched || true
+	rp_txn_mark switched
 	rp_switch "$RP_VERSION"
 	rp_hook before-start "$RP_HOOK_BEFORE_START" || true
-	rp_txn_step started || true
+	rp_txn_mark started
 	if ! rp_svc_start; then
 		rp_bring_back "$RP_VERSION failed to start" start
 		return 1
@@ -1049,9 +1061,10 @@ rp_guard() {
 		echo "relpkg guard: $cur expects database schema '$cs' but the database is at '$db': not starting it. Install the version whose schema is '$db', or migrate the database and run 'relpkg status $RP_NAME'." >&2
 		return 1
 	fi
-	{
-		printf 'RUNNING_FORMAT=1\nVERSION=%s\nSCHEMA=%s\nINVOCATION=%s\nTIME=%s\n' "$cur" "$cs" \
-			"${INVOCATION_ID:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	} | rp_write "$RP_META/running" 2>/dev/null || true
+	# for relpkg status; not worth an fsync on the way to the start
+	printf 'RUNNING_FORMAT=1\nVERSION=%s\nSCHEMA=%s\nINVOCATION=%s\nTIME=%s\n' "$cur" "$cs" \
+		"${INVOCATION_ID:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RP_META/running.relpkg-new" 2>/dev/null ||
+		return 0
+	mv -f "$RP_META/running.relpkg-new" "$RP_META/running" 2>/dev/null || true
 	return 0
 }
