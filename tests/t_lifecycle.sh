@@ -67,6 +67,9 @@ build() {
 		case $b_health in
 		url) set -- "$@" --health-url "http://127.0.0.1:$b_port/health" ;;
 		cmd) set -- "$@" --health-cmd "curl -fsS -m 2 -o /dev/null http://127.0.0.1:$b_port/health" ;;
+		# a check only this version passes: the version brought back after
+		# its failure must be judged by its own check, not this one
+		own) set -- "$@" --health-cmd "curl -fsS -m 2 -o /dev/null http://127.0.0.1:$b_port/health && curl -fsS -m 2 http://127.0.0.1:$b_port/ | grep -qx $b_vsn" ;;
 		esac
 		[ -n "$b_fail" ] && set -- "$@" --health-timeout "$HEALTH_TIMEOUT_BAD"
 	fi
@@ -77,13 +80,14 @@ build() {
 #   1.0 1 -            url      the base version
 #   1.1 2 migrate-up   url      upgrade failures from 1.0 (lower than 2.0, so
 #   1.2 2 start        url      that going on to 2.0 afterwards is an upgrade
-#   1.3 2 health       url      in the package database too)
+#   1.3 2 health       own      in the package database too; its check
+#                               passes only for 1.3 itself)
 #   1.5 1 start        default  downgrade failures from 2.0
 #   1.6 1 health       cmd
 #   2.0 2 -            cmd      the good upgrade
 #   2.9 2 migrate-down url      its migrate-down fails
 #   3.0 3 -            default  the way on after 2.9
-MAIN_VERSIONS="1.0:1::url 1.1:2:migrate-up:url 1.2:2:start:url 1.3:2:health:url
+MAIN_VERSIONS="1.0:1::url 1.1:2:migrate-up:url 1.2:2:start:url 1.3:2:health:own
 1.5:1:start:default 1.6:1:health:cmd 2.0:2::cmd 2.9:2:migrate-down:url 3.0:3::default"
 
 build_all() {
@@ -276,20 +280,24 @@ journal_is() {
 
 # status_is DESC RUNNING INSTALLED_ERE WARNING(yes|no): relpkg status NAME.
 status_is() {
-	s_out=$(cx relpkg status "$NAME" 2>&1)
+	s_rc=0
+	s_out=$(cx relpkg status "$NAME" 2>&1) || s_rc=$?
 	s_ok=yes
-	printf '%s\n' "$s_out" | grep -Eq "^running: $2\$" || s_ok=no
+	printf '%s\n' "$s_out" | grep -Eq "^running: $2( |\$)" || s_ok=no
 	printf '%s\n' "$s_out" | grep -Eq "^installed: ($3)([ ]|\$)" || s_ok=no
-	printf '%s\n' "$s_out" | grep -Eq '^active: yes$' || s_ok=no
+	printf '%s\n' "$s_out" | grep -Eq '^active: (yes|active)' || s_ok=no
+	# a disagreement is a named problem and exit status 1 (relpkg-status(1))
 	if [ "$4" = yes ]; then
-		printf '%s\n' "$s_out" | grep -Eq '^warning: .+' || s_ok=no
+		printf '%s\n' "$s_out" | grep -Eq '^problem \(.+\): .+' || s_ok=no
+		[ "$s_rc" = 1 ] || s_ok=no
 	else
-		printf '%s\n' "$s_out" | grep -Eq '^warning:' && s_ok=no
+		printf '%s\n' "$s_out" | grep -Eq '^problem' && s_ok=no
+		[ "$s_rc" = 0 ] || s_ok=no
 	fi
 	if [ $s_ok = yes ]; then
 		pass "$1"
 	else
-		fail "$1" "want running: $2, installed: /$3/, active: yes, warning line: $4; got:" "$s_out"
+		fail "$1" "want running: $2, installed: /$3/, active: yes, a problem and exit 1: $4; got (exit $s_rc):" "$s_out"
 	fi
 }
 
@@ -400,12 +408,14 @@ main_cells() {
 	csh 'systemctl show -p MainPID --value "$1"' "$NAME" >"$T/pid29"
 	events_mark
 	pm downgrade "$NAME" 1.0
-	expect_failed "$P downgrade 2.9 -> 1.0 with a failing migrate-down: the package manager fails" yes
+	# the migrate-down runs in 1.0's postinst / %post, after the unpack (the
+	# service is not stopped across it): dpkg leaves 1.0 half-configured,
+	# rpm warns; 2.9 is brought back either way
+	expect_failed "$P downgrade 2.9 -> 1.0 with a failing migrate-down: the package manager reports the failure" no
 	expect_match "$P the user sees the failing script's message" "$(pm_seen)" "relpkg\\($NAME [^)]+\\): .*migrat"
 	check "$P 2.9 answers again" answers 2.9
 	check "$P the unit is active" unit_active "$NAME"
-	expect_eq "$P the package database still has 2.9" "$(db_version "$NAME" | cut -d' ' -f1 | sed 's/-1$//')" 2.9
-	status_is "$P relpkg status: running 2.9, installed 2.9, no warning" 2.9 '2\.9(-1)?' no
+	status_is "$P relpkg status: running 2.9, installed 1.0, with a warning" 2.9 '1\.0(-1)?' yes
 	journal_is "$P journal: 2.9 -> 1.0 failed, down:1, says why" "$NAME" 2.9 1.0 failed 'down:1|-' 'migrat'
 	in_order "$P 2.9 was stopped, its migrate-down failed, 2.9 started again" "$(events_new)" \
 		'stop 2\.9' 'migrate-failed down 1 by=2\.9' 'start 2\.9'
@@ -457,6 +467,36 @@ expect_failed() {
 	fi
 }
 
+# retry_cell: right after 1.0 -> 1.3 failed its health check (1.0 running,
+# judged by its own check): package-manager runs that configure 1.3 again
+# with nothing changed fail at once and leave 1.0 alone; RELPKG_RETRY=1
+# retries on purpose.
+retry_cell() {
+	c="$P after the failed 1.3:"
+	journal_is "$c 1.0 was judged by its own health check and runs again" "$NAME" 1.0 1.3 failed '.*' '1\.0 running again'
+	r_pid=$(mainpid)
+	r_fails=$(cx grep -c "	failed	" "/var/lib/relpkg/$NAME/journal")
+	if [ "$FMT" = deb ]; then
+		# an unrelated apt run makes dpkg configure the half-configured 1.3
+		cx env DEBIAN_FRONTEND=noninteractive apt-get -y -q install "lc${FMT}p=1.0-1" >"$T/retry.out" 2>&1
+		expect_match "$c an unrelated apt-get run says what to do instead of retrying" \
+			"$(cat "$T/retry.out")" 'nothing has changed since.*relpkg rollback'
+		cx env DEBIAN_FRONTEND=noninteractive apt-get -y -q remove "lc${FMT}p" >/dev/null 2>&1
+		set -- dpkg --configure -a
+	else
+		set -- rpm -U --replacepkgs "/srv/rpms/$NAME-1.3-1.noarch.rpm"
+	fi
+	cx "$@" >"$T/retry.out" 2>&1
+	expect_match "$c '$*' is refused at once" "$(cat "$T/retry.out")" 'nothing has changed since'
+	expect_eq "$c 1.0 was not stopped (same MainPID)" "$(mainpid)" "$r_pid"
+	expect_eq "$c no new failed journal line" "$(cx grep -c "	failed	" "/var/lib/relpkg/$NAME/journal")" "$r_fails"
+	journal_is "$c the journal says the retry was refused" "$NAME" 1.0 1.3 refused - 'refused'
+	check "$c 1.0 still answers" answers 1.0
+	cx env RELPKG_RETRY=1 "$@" >"$T/retry.out" 2>&1
+	expect_match "$c with RELPKG_RETRY=1 it is tried again (and fails again)" "$(cat "$T/retry.out")" 'health check'
+	check "$c 1.0 answers after the deliberate retry" answers 1.0
+}
+
 # failure_cell KIND BAD PREV PREV_SCHEMA WHY_ERE LABEL
 #   KIND upgrade: PREV -> BAD is an upgrade, fails in postinst / %post.
 #   KIND downgrade: PREV -> BAD is a downgrade, fails in postinst / %post.
@@ -483,6 +523,7 @@ failure_cell() {
 	in_order "$c the last start is $prev's" "$(events_new | grep -E ' start ' | tail -n 1)" "start $prev"
 	state_intact "$c env edit, state and schema $prev_schema intact" "$prev_schema"
 	expect_eq "$c the app sees the edited env file" "$(body "$PORT" /env/LC_MARKER)" edited
+	[ "$bad" != 1.3 ] || retry_cell
 	# nothing wedged: the package manager installs PREV again
 	case $fk in upgrade) back=downgrade ;; *) back=upgrade ;; esac
 	pm "$back" "$NAME" "$prev"
