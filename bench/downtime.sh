@@ -14,6 +14,9 @@
 #             unpacked over the running version in /opt/NAME-inplace, a
 #             systemd unit, prerm (upgrade) / preinst stopping the service
 #             and postinst starting it -- down for the whole unpack
+#   relpkg-mig  relpkg's .deb with --migrate-up/--migrate-down (1.0 at
+#             schema 1, 2.0 at schema 2): the downgrade runs 2.0's
+#             migrate-down (SQLite) after the unpack, like an upgrade
 #   relpkg-rpm  (DT_RPM=1) relpkg's .rpm with `rpm -U [--oldpackage]`
 # Contenders alternate inside each round; medians and the large/small
 # ratios are printed.  Not part of make check.  Needs root and
@@ -168,7 +171,10 @@ EOF
 }
 
 # --- build ----------------------------------------------------------------------
-contenders="relpkg inplace"
+# relpkg-mig: relpkg's .deb with migrations (1.0 at schema 1, 2.0 at schema
+# 2): the downgrade runs 2.0's migrate-down after the unpack, so its
+# downtime must not grow with the size either
+contenders="relpkg relpkg-mig inplace"
 fmts=deb
 [ "$with_rpm" = 1 ] && contenders="$contenders relpkg-rpm" fmts=deb,rpm
 mkdir -p "$work"
@@ -189,6 +195,10 @@ for s in small large; do
 			--maintainer 'bench <bench@example.org>' --start-cmd "bin/$a" --compression "$comp" \
 			--health-url "http://127.0.0.1:$(port_of "$s")/health"
 		b_relpkg=$((b_relpkg + $(now_ms) - t))
+		"$relpkg" build "$work/rel/$a-$v.tar.gz" --format deb --out "$work/pkgs" --quiet \
+			--name "${a}m" --maintainer 'bench <bench@example.org>' --start-cmd "bin/$a" \
+			--compression "$comp" --health-url "http://127.0.0.1:$(port_of "$s")/health" \
+			--migrate-up 'bin/migrate up' --migrate-down 'bin/migrate down' --schema-version "${v%%.*}"
 		t=$(now_ms)
 		mkinplace "$s" "$v"
 		b_inplace=$((b_inplace + $(now_ms) - t))
@@ -201,6 +211,7 @@ pkg() {
 	a=$(app_of "$2")
 	case $1 in
 	relpkg) f=$(cd "$work/pkgs" && ls "${a}_$3-1_"*.deb) ;;
+	relpkg-mig) f=$(cd "$work/pkgs" && ls "${a}m_$3-1_"*.deb) ;;
 	inplace) f=${a}-inplace_$3-1_all.deb ;;
 	relpkg-rpm) f=$(cd "$work/pkgs" && ls "$a-$3-1."*.rpm) ;;
 	esac
@@ -218,6 +229,7 @@ ct_boot "$CT" >"$work/boot.log" 2>&1 || { cat "$work/boot.log" >&2; exit 1; }
 pm() {
 	case $1:$3 in
 	relpkg:purge) set -- dpkg --purge "$(app_of "$2")" ;;
+	relpkg-mig:purge) set -- dpkg --purge "$(app_of "$2")m" ;;
 	inplace:purge) set -- dpkg --purge "$(app_of "$2")-inplace" ;;
 	relpkg-rpm:purge) set -- rpm -e "$(app_of "$2")" ;;
 	relpkg-rpm:downgrade) set -- rpm -U --oldpackage "$(pkg "$1" "$2" "$4")" ;;
@@ -308,7 +320,10 @@ for k in upgrade downgrade; do
 	line=""
 	for c in $contenders; do
 		q=$(awk -v a="$(col "$c" large "$k" 4)" -v b="$(col "$c" small "$k" 4)" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-		case $c in relpkg) q="$q (target <= 1.1)" ;; esac
+		case $c:$k in
+		relpkg:*) q="$q (target <= 1.1)" ;;
+		relpkg-mig:downgrade) q="$q (with migrate-down; target <= 1.25)" ;;
+		esac
 		line="$line   $c $q"
 	done
 	printf 'ratio large/small, %-9s longest gap:%s\n' "$k" "$line"
