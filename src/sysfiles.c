@@ -28,9 +28,9 @@ static void add_unit_escaped(struct buf *b, const char *s)
 
 /* The sandbox, described once.  The unit gets the SB_UNIT rows; the
  * maintainer scripts get the SB_TASK rows (hook token @SANDBOX@) and pass
- * each as `systemd-run -p KEY=VALUE` when they run a migration, a health
- * command or a user hook as the service user, so that those run confined
- * exactly like the service.  In values, %N is the package name and %U the
+ * each as `systemd-run -p KEY=VALUE` when they run anything as the service
+ * user (a migration, a health command), so that it runs confined exactly
+ * like the service.  In values, %N is the package name and %U the
  * service user (both validated: no '%', no white space).
  *
  * Left out, on purpose (relpkg(1), "THE UNIT", says the same):
