@@ -133,6 +133,16 @@ static int recognise_otp(const struct ingest *in, const struct small_file *sed, 
 		return too_large(in, sed);
 	if (sscanf(sed->data, "%255s %255s", erts_v, rel_v) != 2)
 		return rp_err("%s: releases/start_erl.data: expected \"ERTS_VSN REL_VSN\"", in->path);
+	/* both go into paths and messages: versions, nothing else */
+	for (const char *v = erts_v; v; v = v == erts_v ? rel_v : NULL)
+		for (const char *c = v; *c; c++)
+			if (!isalnum((unsigned char)*c) && !strchr("._-+~", *c)) {
+				char *pv = printable(v);
+				rp_err("%s: releases/start_erl.data: '%s' is not a version (letters, digits, "
+				       ". _ - + ~ only): refused", in->path, pv);
+				free(pv);
+				return -1;
+			}
 	/* releases/REL_VSN/ *.rel: prefer the one whose name has a bin/ script */
 	struct buf dir = BUF_INIT;
 	buf_addf(&dir, "releases/%s/", rel_v);
