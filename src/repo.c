@@ -193,18 +193,6 @@ static int write_all(int fd, const void *p, size_t n, const char *what)
 	return 0;
 }
 
-int repo_write_file(const char *dir, const char *name, const void *p, size_t n)
-{
-	struct atomic a;
-	if (atomic_open(&a, dir, name) < 0)
-		return -1;
-	if (write_all(a.fd, p, n, name) < 0) {
-		atomic_abort(&a);
-		return -1;
-	}
-	return atomic_commit(&a);
-}
-
 time_t repo_now(void)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");

@@ -138,8 +138,6 @@ int repo_vercmp(enum repo_format f, const char *a, const char *b);
 void repo_xml_escape(struct buf *b, const char *s);
 /* gzip (deterministic: no name, mtime 0) of p[0..n) appended to out. */
 int repo_gzip(const void *p, size_t n, struct buf *out);
-/* Writes data to dir/name atomically (temp name + rename). */
-int repo_write_file(const char *dir, const char *name, const void *p, size_t n);
 /* The time indexes are stamped with: SOURCE_DATE_EPOCH if set, else now. */
 time_t repo_now(void);
 /* Detached or clear-signed armoured signature of data by key, via gpg. */

@@ -6,7 +6,6 @@
  * TODO(merge): the header reader here is private; fold it into
  * rpm_read.c's once that exists. */
 #include "repo.h"
-#include "atomic.h"
 #include "buf.h"
 #include "digest.h"
 #include "error.h"
