@@ -577,3 +577,17 @@ hello 4.0.0-1 deb
 hello 4.0.0-1 rpm"
 expect_eq "18 ... and the pool holds exactly those files" "$(ls "$H/pool" | tr '\n' ' ')" \
 	"evil_9.0.0-1_all.deb hello-4.0.0-1.noarch.rpm hello_4.0.0-1_all.deb "
+# ... and the real clients agree
+if command -v apt-get >/dev/null; then
+	o=$(apt_sandbox hostile "deb [trusted=yes] file:$H ./")
+	# shellcheck disable=SC2086
+	check "18 apt-get update reads the store after the failures" apt-get $o -q update
+	# shellcheck disable=SC2086
+	expect_eq "18 apt-cache madison: hello 4.0.0-1 only" \
+		"$(apt-cache $o madison hello 2>&1 | awk -F'|' '{gsub(/ /, "", $2); print $2}')" 4.0.0-1
+fi
+if command -v dnf >/dev/null; then
+	D=$H
+	expect_eq "18 dnf repoquery reads the store after the failures: hello 4.0.0" \
+		"$(dnf_q h repoquery --available --qf '%{name}-%{evr}' hello)" "hello-4.0.0-1"
+fi

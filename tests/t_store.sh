@@ -13,6 +13,8 @@ need_relpkg
 trap 'ct_cleanup_all; [ -z "${httpd:-}" ] || kill "$httpd" 2>/dev/null' EXIT
 export SOURCE_DATE_EPOCH=1700000000
 PORT=18520 HTTP=18529
+ct_port_free $PORT || skip_file "127.0.0.1:$PORT is already in use on the host"
+ct_port_free $HTTP || skip_file "127.0.0.1:$HTTP is already in use on the host"
 # the binary copied into the container: the plain build (a sanitizer build
 # needs runtime libraries the container root does not have)
 RELPKG_IN_CT=${RELPKG_IN_CT:-$TOP/build/relpkg}
