@@ -355,3 +355,50 @@ rc=0
 env RELPKG_TEST_NO_O_TMPFILE=1 TMPDIR="$tmp" "$RELPKG" build "$good" --name app --version 1.0.0 \
 	--out "$out" >"$out.stdout" 2>"$out.stderr" </dev/null || rc=$?
 built_pair "output: without O_TMPFILE (named temps) a build leaves exactly the pair"
+
+# --- item 13: the file changes between the two passes -------------------------
+# gdb stops relpkg where the data pass begins (ingest_stream) and changes the
+# tarball there: rewritten in place it must be refused; replaced by rename,
+# relpkg keeps reading the file it opened and builds exactly that one.
+if command -v gdb >/dev/null 2>&1; then
+	for how in inplace rename; do
+		new_dirs "swap-$how"
+		cp "$good" "$T/swap-1.0.0.tar.gz"
+		if [ "$how" = inplace ]; then
+			change="printf 'garbage' >>'$T/swap-1.0.0.tar.gz'"
+		else
+			change="cp '$HOSTILE/cookie-after-64k.tar.gz' '$T/swap.new' && mv '$T/swap.new' '$T/swap-1.0.0.tar.gz'"
+		fi
+		rc=0
+		env TMPDIR="$tmp" SOURCE_DATE_EPOCH=1700000000 timeout 120 gdb -q -batch -nx \
+			-ex 'set pagination off' -ex 'break ingest_stream' \
+			-ex "run build '$T/swap-1.0.0.tar.gz' --name app --version 1.0.0 --out '$out' -q </dev/null" \
+			-ex "shell $change" -ex 'continue' -ex 'quit' "$RELPKG" >"$out.gdb" 2>&1 || rc=$?
+		grep '^relpkg:' "$out.gdb" >"$out.stderr" || :
+		if ! grep -q 'Breakpoint 1,' "$out.gdb"; then
+			skip "input: tarball changed between the passes ($how)" "gdb could not stop relpkg"
+		elif [ "$how" = inplace ]; then
+			if grep -q 'exited with code 01' "$out.gdb" && has_any "$out.stderr" "changed" &&
+				[ -z "$(listing "$out")" ] && [ -z "$(listing "$tmp")" ]; then
+				pass "input: a tarball rewritten between the two passes is refused, nothing written"
+			else
+				fail "input: a tarball rewritten between the two passes is refused" "$(tail -n 5 "$out.gdb")" \
+					"--out: $(listing "$out" | tr '\n' ' ')"
+			fi
+		else
+			rm -rf "$T/swap-ref"
+			env SOURCE_DATE_EPOCH=1700000000 "$RELPKG" build "$good" --name app --version 1.0.0 \
+				--out "$T/swap-ref" -q </dev/null
+			if grep -q 'exited normally' "$out.gdb" &&
+				cmp -s "$T/swap-ref/app_1.0.0-1_all.deb" "$out/app_1.0.0-1_all.deb" &&
+				cmp -s "$T/swap-ref/app-1.0.0-1.noarch.rpm" "$out/app-1.0.0-1.noarch.rpm"; then
+				pass "input: a tarball replaced by rename between the passes: the opened file is built, whole"
+			else
+				fail "input: a tarball replaced by rename between the passes builds the opened file" \
+					"$(tail -n 5 "$out.gdb")"
+			fi
+		fi
+	done
+else
+	skip "input: tarball changed between the passes" "no gdb"
+fi
