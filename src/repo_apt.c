@@ -243,10 +243,9 @@ int repo_control_check(const char *p, size_t len)
 			blank++;
 		if (blank == n) {
 			/* an empty line ends the paragraph; only more empty lines may follow */
-			if (nseen)
-				ended = 1;
-			else if (n)
+			if (!nseen)
 				return rp_err("control file, line %d: blank line before the first field", lineno);
+			ended = 1;
 		} else if (ended) {
 			return rp_err("control file, line %d: more than one paragraph", lineno);
 		} else if (blank) {
