@@ -419,7 +419,8 @@ rp_as_user() {
 }
 				[ -z "$_p" ] || set -- "$@" -p "$_p"
 			done
-			exec "$@" /bin/sh -c "$cmd" </dev/null
+			# systemd expands $VAR and ${VAR} in a command line: $$ keeps a $
+			exec "$@" /bin/sh -c "$(printf '%s' "$cmd" | sed 's/\$/$$/g')" </dev/null
 		)
 		return
 	fi
@@ -915,7 +916,11 @@ rp_transition() {
 	rm -f "$RP_FAILED"
 	rp_txn_end
 	rp_drop_stale_live "$RP_VERSION"
-	rp_log "$RP_VERSION running (${from:-fresh install}; downtime ${down_ms} ms; migrations $migr)"
+	if [ -n "$RP_NOT_STARTED" ]; then
+		rp_log "$RP_VERSION installed, not started ($RP_NOT_STARTED; ${from:-fresh install}; migrations $migr)"
+	else
+		rp_log "$RP_VERSION running (${from:-fresh install}; downtime ${down_ms} ms; migrations $migr)"
+	fi
 }
 
 # Incoming postinst configure / %post: switch to this version.
