@@ -147,7 +147,7 @@ if [ ! -f "$PK/.done" ]; then
 		rm -rf "$PK.tmp.$$"
 	fi
 fi
-touch "$PK" 2>/dev/null
+[ -d "$PK" ] && touch "$PK" # in use: not pruned
 if [ -f "$PK/.done" ]; then
 	pass "fapp $VA and $VB as .deb and .rpm, $MB MB each, uncompressed"
 else
