@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "PKG...              structure and digests of a .deb/.rpm" },
 	{ "vercmp", cmd_vercmp, "[--deb|--rpm] A B   -1/0/1 with the package manager's own rules" },
 	{ "repo", cmd_repo, "add|list|prune DIR  a release store that apt and dnf install from" },
-	{ "rollback", cmd_rollback, "NAME [--to VER]     go back through apt/dnf/dpkg/rpm (default: previous)" },
+	{ "rollback", cmd_rollback, "NAME [--to VER]     go back through apt/dnf/dpkg/rpm (after a failure: what runs; else the newest lower healthy)" },
 	{ "pin", cmd_pin, "NAME VER            hold a version (apt preferences / dnf versionlock)" },
 	{ "history", cmd_history, "NAME [--json]       the deploy journal written by the scripts" },
 	{ "status", cmd_status, "NAME [--json]       installed, running, previous version; active" },
