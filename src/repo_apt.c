@@ -9,6 +9,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +298,10 @@ int repo_deb_control(const char *control, size_t len, const struct repo_digests 
 	if (check_token("Package", e->name, "+-.") < 0 || check_token("Version", e->version, ".+-~:") < 0 ||
 	    check_token("Architecture", e->arch, "-"))
 		return -1;
+	/* deb-control(5): a name starts with an alphanumeric (and a pool
+	 * file name never starts with a dot) */
+	if (!isalnum((unsigned char)e->name[0]))
+		return rp_err("control file: bad Package '%s' (does not start with a letter or digit)", e->name);
 	/* dpkg-name's canonical name: the epoch is not part of it */
 	const char *colon = strchr(e->version, ':');
 	struct buf f = BUF_INIT;

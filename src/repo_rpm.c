@@ -497,6 +497,10 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 	if (check_token("name", name) < 0 || check_token("version", ver) < 0 || check_token("release", rel) < 0 ||
 	    check_token("arch", arch) < 0)
 		goto out;
+	if (name[0] == '.') {   /* pool/.NAME-...: a hidden file no store would keep */
+		rp_err("rpm header: bad name '%s' (starts with a dot)", name);
+		goto out;
+	}
 	uint64_t epoch = 0;
 	int has_epoch = hdr_int(&h, T_EPOCH, &epoch);
 	char ebuf[32];

@@ -494,6 +494,8 @@ printf 'Package: evil\nVersion: 9.0.0-1\n 8.0\nArchitecture: all\nDescription: d
 	bad_deb continued-version 'field Version: continuation line'
 printf '%sBad Name: x\n' "$ok_ctl" | bad_deb space-in-field-name "bad field name 'Bad Name'"
 printf '%s\nPackage: hello\nVersion: 1\n' "$ok_ctl" | bad_deb second-paragraph 'more than one paragraph'
+printf 'Package: .hidden\nVersion: 1\nArchitecture: all\nDescription: d\n' |
+	bad_deb leading-dot "bad Package '.hidden'"
 printf '\n%s' "$ok_ctl" | bad_deb leading-blank-line 'line 1: blank line before the first field'
 printf '%s \nFilename: ../x\n' "$ok_ctl" | bad_deb blank-continuation 'more than one paragraph'
 printf 'Package: evil\nVersion: 9.0.0-1\nArchitecture: all\nDescription: \377\n' | bad_deb not-utf8 'not valid UTF-8'
