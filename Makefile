@@ -16,7 +16,7 @@ override LDLIBS += $(shell pkg-config --libs $(PKGS)) -pthread
 
 B := build
 
-OBJS := main.o cmd_build.o cmd_status.o cmd_rollback.o cmd_pin.o cmd_history.o rollback.o pin.o journal.o exec.o buildopts.o ingest.o recognise.o \
+OBJS := main.o cmd_build.o cmd_status.o cmd_rollback.o cmd_pin.o cmd_history.o rollback.o pin.o journal.o exec.o buildopts.o settings.o ingest.o recognise.o \
         manifest.o version.o hooks.o hooks_gen.o sysfiles.o zsink.o \
         digest.o payload.o deb_write.o rpm_write.o rpm_header.o deps.o \
         atomic.o error.o buf.o elfarch.o \

@@ -52,6 +52,8 @@ RP_HOOK_AFTER_STOP=@HOOK_AFTER_STOP@
 RP_HOOK_BEFORE_START=@HOOK_BEFORE_START@
 RP_HOOK_AFTER_START=@HOOK_AFTER_START@
 RP_SANDBOX=@SANDBOX@
+# every other setting with a token (src/settings.h): one RP_TOKEN=value line each
+@SETTINGS@
 }
 
 RP_BASE="/opt/$RP_NAME"

@@ -1,5 +1,6 @@
-/* buildopts.c — the flag table of `relpkg build`, the command line and
- * the config file.  See buildopts.h. */
+/* buildopts.c — the command line and the config file of `relpkg build`,
+ * read through the settings table (settings.h); the package metadata's
+ * ownership.  See buildopts.h. */
 #include "buildopts.h"
 #include "buf.h"
 #include "error.h"
@@ -15,74 +16,34 @@
 #include <string.h>
 #include <unistd.h>
 
-struct optdef {
-	const char *name;
-	size_t off;             /* offset of the char * field */
-	const char *arg;        /* NULL: a switch */
-	const char *help;
-};
-
-#define F(x) offsetof(struct buildopts, x)
-
-static const struct optdef opts[] = {
-	{ "out", F(out), "DIR", "output directory (default ./dist)" },
-	{ "format", F(formats), "LIST", "deb, rpm or deb,rpm (default deb,rpm)" },
-	{ "name", F(name), "NAME", "package name (default: the release's name)" },
-	{ "version", F(version), "VERSION", "upstream version (default: the release's version)" },
-	{ "release", F(release), "N", "package revision (default 1)" },
-	{ "epoch", F(epoch), "N", "package epoch (default none)" },
-	{ "arch", F(arch), "ARCH", "architecture (default: from the ELF files inside)" },
-	{ "compression", F(compression), "ALGO", "payload compression: gzip (default), xz, zstd, none" },
-	{ "level", F(level), "N", "compression level (default gzip 6, xz 6, zstd 3)" },
-	{ "maintainer", F(maintainer), "'NAME <EMAIL>'", "package maintainer (default $DEBFULLNAME <$DEBEMAIL>)" },
-	{ "summary", F(summary), "TEXT", "one-line description" },
-	{ "description", F(description), "TEXT", "long description (paragraphs separated by blank lines)" },
-	{ "url", F(url), "URL", "project home page" },
-	{ "license", F(license), "LICENSE", "licence of the release (default: unknown)" },
-	{ "section", F(section), "SECTION", "deb section (default misc)" },
-	{ "priority", F(priority), "PRIORITY", "deb priority (default optional)" },
-	{ "depends", F(depends), "LIST", "dependencies, comma-separated, deb syntax: 'libssl3 (>= 3.0), adduser'" },
-	{ "conflicts", F(conflicts), "LIST", "conflicting packages, comma-separated" },
-	{ "provides", F(provides), "LIST", "virtual packages provided, comma-separated" },
-	{ "user", F(user), "USER", "service user and group (default: the package name)" },
-	{ "start-cmd", F(start_cmd), "CMD", "foreground start command (default: bin/NAME foreground|start)" },
-	{ "stop-cmd", F(stop_cmd), "CMD", "stop command without systemd (default: bin/NAME stop)" },
-	{ "migrate-up", F(migrate_up), "CMD", "brings the database to this version's schema (install, upgrade)" },
-	{ "migrate-down", F(migrate_down), "CMD", "takes the database back to $RELPKG_SCHEMA_TARGET (downgrade from this version)" },
-	{ "schema-version", F(schema_version), "V", "this version's schema (default: newest priv/repo/migrations/ timestamp)" },
-	{ "health-cmd", F(health_cmd), "CMD", "healthy when it exits 0 (run as the service user)" },
-	{ "health-url", F(health_url), "URL", "healthy when http://... answers 2xx" },
-	{ "health-timeout", F(health_timeout), "SECONDS", "how long to wait for health (default 30)" },
-	{ "hook", F(hook), "POINT:CMD", "run CMD at POINT: before-stop, after-stop, before-start, after-start (repeatable)" },
-	{ "max-size", F(max_size), "SIZE", "refuse a release that expands to more than SIZE bytes (K M G T suffixes; default 16G)" },
-	{ "config", F(config), "FILE", "config file (default ./relpkg.conf if present)" },
-	{ NULL, 0, NULL, NULL },
-};
-
 void buildopts_usage(FILE *f)
 {
 	fputs("usage: relpkg build TARBALL [options]\n\n"
 	      "Wraps a release tarball into versioned .deb and .rpm packages.\n\noptions:\n", f);
-	for (const struct optdef *d = opts; d->name; d++) {
+	for (const struct setting *d = settings; d < settings + SET_COUNT; d++) {
+		if (!d->flag)
+			continue;
 		char left[64];
-		snprintf(left, sizeof left, "--%s %s", d->name, d->arg ? d->arg : "");
+		snprintf(left, sizeof left, "--%s %s", d->flag, d->arg);
 		fprintf(f, "  %-30s %s\n", left, d->help);
 	}
 	fprintf(f, "  %-30s %s\n", "--quiet", "only errors on stderr");
 	fprintf(f, "  %-30s %s\n", "--help", "this text");
 }
 
-static char **field(struct buildopts *o, const struct optdef *d)
+/* Sets setting id to v as given; a repeatable one collects every v. */
+static void set_value(struct buildopts *o, enum setting_id id, const char *v)
 {
-	return (char **)((char *)o + d->off);
-}
-
-static const struct optdef *find_opt(const char *name, size_t len)
-{
-	for (const struct optdef *d = opts; d->name; d++)
-		if (strlen(d->name) == len && !strncmp(d->name, name, len))
-			return d;
-	return NULL;
+	char **fp = &o->val[id];
+	if (settings[id].repeat && *fp) {
+		struct buf b = BUF_INIT;
+		buf_addf(&b, "%s\n%s", *fp, v);
+		free(*fp);
+		*fp = buf_detach(&b);
+	} else {
+		free(*fp);
+		*fp = xstrdup(v);
+	}
 }
 
 /* "16G", "512M", "1024", "2TiB": bytes, binary suffixes.  0 or -1. */
@@ -152,18 +113,130 @@ static int load_config(struct buildopts *o, const char *path, int must_exist)
 			v[vl - 1] = 0;
 			v++;
 		}
-		const struct optdef *d = find_opt(k, (size_t)(ke - k));
-		if (!d || !d->arg || !strcmp(d->name, "config")) {
+		enum setting_id id = setting_by_conf(k, (size_t)(ke - k));
+		if (id == SET_COUNT) {
 			rc = rp_usage("%s:%d: unknown key '%.*s'", path, lineno, (int)(ke - k), k);
 			break;
 		}
-		char **fp = field(o, d);
-		if (!*fp)       /* flags win */
-			*fp = xstrdup(v);
+		if (!o->val[id])        /* flags win */
+			o->val[id] = xstrdup(v);
 	}
 	free(line);
 	fclose(f);
 	return rc;
+}
+
+/* Checks setting id's value v (given or default) by the row's kind; the
+ * kinds that parse it store the result in o.  0, or -1 after rp_usage(). */
+static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
+{
+	const char *flag = settings[id].flag;
+	char *end;
+	long n;
+	switch (settings[id].check) {
+	case CHK_ANY:
+		return 0;
+	case CHK_OUTDIR:
+		if (!*v)
+			return rp_usage("--%s: empty (give a directory, e.g. --out dist)", flag);
+		return 0;
+	case CHK_FORMATS:
+		o->fmt_mask = 0;
+		for (const char *s = v; *s;) {
+			size_t len = strcspn(s, ",");
+			if (len == 3 && !strncmp(s, "deb", 3))
+				o->fmt_mask |= 1u << FMT_DEB;
+			else if (len == 3 && !strncmp(s, "rpm", 3))
+				o->fmt_mask |= 1u << FMT_RPM;
+			else
+				break;
+			s += len;
+			if (*s == ',')
+				s++;
+			if (!*s)
+				return 0;
+		}
+		return rp_usage("--%s '%s': expected deb, rpm or deb,rpm", flag, v);
+	case CHK_PKGNAME:
+		if (!*v)
+			return rp_usage("--%s: empty", flag);
+		for (const char *s = v; *s; s++)
+			if (!isalnum((unsigned char)*s) && !strchr("_-.+", *s))
+				return rp_usage("--%s '%s': character '%c' is not allowed in a package name",
+						flag, v, *s);
+		return 0;
+	case CHK_NONEMPTY:
+		return *v ? 0 : rp_usage("--%s: empty", flag);
+	case CHK_RELEASE:
+		return version_check_release(v);
+	case CHK_EPOCH:
+		return version_check_epoch(v);
+	case CHK_ARCH: {
+		const char *d, *r;
+		return arch_from_flag(v, &d, &r);
+	}
+	case CHK_COMPRESSION:
+		if (comp_parse(v, &o->comp) < 0)
+			return rp_usage("--%s '%s': expected gzip, xz, zstd or none", flag, v);
+		o->level_n = comp_default_level(o->comp);
+		return 0;
+	case CHK_LEVEL:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (!*v || *end || errno || n < 0 || n > 99)
+			return rp_usage("--%s '%s': expected a number", flag, v);
+		o->level_n = (int)n;
+		return comp_check_level(o->comp, o->level_n);
+	case CHK_SCHEMA:
+		for (const char *s = v; *s; s++)
+			if (!isalnum((unsigned char)*s) && !strchr("._-+~", *s))
+				return rp_usage("--%s '%s': character '%c' is not allowed", flag, v, *s);
+		return 0;
+	case CHK_USER:
+		for (const char *s = v; *s; s++)
+			if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == '-') ||
+			    (s == v && !islower((unsigned char)*s) && *s != '_'))
+				return rp_usage("--%s '%s': not a valid system user name", flag, v);
+		if (strlen(v) > 32)
+			return rp_usage("--%s '%s': longer than 32 characters", flag, v);
+		return 0;
+	case CHK_HTTP_URL:
+		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+			return rp_usage("--%s '%s': expected http://... or https://...", flag, v);
+		return 0;
+	case CHK_SECONDS:
+		n = strtol(v, &end, 10);
+		if (!*v || *end || n < 1 || n > 86400)
+			return rp_usage("--%s '%s': expected seconds (1 to 86400)", flag, v);
+		return 0;
+	case CHK_HOOKS:
+		for (const char *h = v; *h;) {
+			size_t len = strcspn(h, "\n");
+			int ok = 0;
+			for (int i = 0; i < HOOK_POINTS; i++) {
+				size_t pl = strlen(hook_points[i]);
+				ok |= len > pl + 1 && !strncmp(h, hook_points[i], pl) && h[pl] == ':';
+			}
+			if (!ok) {
+				struct buf b = BUF_INIT;
+				for (int i = 0; i < HOOK_POINTS; i++)
+					buf_addf(&b, "%s%s", i ? ", " : "", hook_points[i]);
+				rp_usage("--%s '%.*s': expected POINT:CMD with POINT one of %s", flag, (int)len, h,
+					 b.p);
+				buf_free(&b);
+				return -1;
+			}
+			h += len;
+			if (*h)
+				h++;
+		}
+		return 0;
+	case CHK_SIZE:
+		if (parse_size(v, &o->max_size_n) < 0)
+			return rp_usage("--%s '%s': expected a size in bytes, e.g. 16G, 512M or 1000000", flag, v);
+		return 0;
+	}
+	return 0;
 }
 
 int buildopts_parse(struct buildopts *o, int argc, char **argv)
@@ -178,25 +251,17 @@ int buildopts_parse(struct buildopts *o, int argc, char **argv)
 		if (a[0] == '-' && a[1] == '-' && a[2]) {
 			const char *nm = a + 2, *eq = strchr(nm, '=');
 			size_t len = eq ? (size_t)(eq - nm) : strlen(nm);
-			const struct optdef *d = find_opt(nm, len);
-			if (!d)
+			enum setting_id id = setting_by_flag(nm, len);
+			if (id == SET_COUNT)
 				return rp_usage("build: unknown option '--%.*s' (see relpkg build --help)", (int)len, nm);
 			const char *val = eq ? eq + 1 : NULL;
 			if (!val) {
 				if (i + 1 >= argc)
-					return rp_usage("build: option '--%s' needs a value (%s)", d->name, d->arg);
+					return rp_usage("build: option '--%s' needs a value (%s)", settings[id].flag,
+							settings[id].arg);
 				val = argv[++i];
 			}
-			char **fp = field(o, d);
-			if (d->off == F(hook) && *fp) {     /* repeatable */
-				struct buf b = BUF_INIT;
-				buf_addf(&b, "%s\n%s", *fp, val);
-				free(*fp);
-				*fp = buf_detach(&b);
-			} else {
-				free(*fp);
-				*fp = xstrdup(val);
-			}
+			set_value(o, id, val);
 			continue;
 		}
 		if (a[0] == '-' && a[1])
@@ -207,107 +272,20 @@ int buildopts_parse(struct buildopts *o, int argc, char **argv)
 	}
 	if (!o->tarball)
 		return rp_usage("build: no TARBALL given (see relpkg build --help)");
-	if (o->config) {
-		if (load_config(o, o->config, 1) < 0)
+	if (o->val[SET_CONFIG]) {
+		if (load_config(o, o->val[SET_CONFIG], 1) < 0)
 			return -1;
 	} else if (access("relpkg.conf", F_OK) == 0) {
 		if (load_config(o, "relpkg.conf", 0) < 0)
 			return -1;
 	}
 
-	/* defaults and checks */
-	if (!o->out)
-		o->out = xstrdup("dist");
-	if (!*o->out)
-		return rp_usage("--out: empty (give a directory, e.g. --out dist)");
+	/* defaults, then every value through its row's check, in table order */
 	o->max_size_n = INGEST_MAX_SIZE_DEFAULT;
-	if (o->max_size && parse_size(o->max_size, &o->max_size_n) < 0)
-		return rp_usage("--max-size '%s': expected a size in bytes, e.g. 16G, 512M or 1000000",
-				o->max_size);
-	if (!o->formats)
-		o->formats = xstrdup("deb,rpm");
-	if (!o->release)
-		o->release = xstrdup("1");
-	o->fmt_mask = 0;
-	for (const char *s = o->formats; *s;) {
-		size_t len = strcspn(s, ",");
-		if (len == 3 && !strncmp(s, "deb", 3))
-			o->fmt_mask |= 1u << FMT_DEB;
-		else if (len == 3 && !strncmp(s, "rpm", 3))
-			o->fmt_mask |= 1u << FMT_RPM;
-		else
-			return rp_usage("--format '%s': expected deb, rpm or deb,rpm", o->formats);
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	if (!o->fmt_mask)
-		return rp_usage("--format '%s': expected deb, rpm or deb,rpm", o->formats);
-	if (version_check_release(o->release) < 0)
-		return -1;
-	if (o->epoch && version_check_epoch(o->epoch) < 0)
-		return -1;
-	o->comp = COMP_GZIP;
-	if (o->compression && comp_parse(o->compression, &o->comp) < 0)
-		return rp_usage("--compression '%s': expected gzip, xz, zstd or none", o->compression);
-	o->level_n = comp_default_level(o->comp);
-	if (o->level) {
-		char *end;
-		errno = 0;
-		long l = strtol(o->level, &end, 10);
-		if (!*o->level || *end || errno || l < 0 || l > 99)
-			return rp_usage("--level '%s': expected a number", o->level);
-		o->level_n = (int)l;
-		if (comp_check_level(o->comp, o->level_n) < 0)
-			return -1;
-	}
-	if (o->version && !*o->version)
-		return rp_usage("--version: empty");
-	if (o->name) {
-		if (!*o->name)
-			return rp_usage("--name: empty");
-		for (const char *s = o->name; *s; s++)
-			if (!isalnum((unsigned char)*s) && !strchr("_-.+", *s))
-				return rp_usage("--name '%s': character '%c' is not allowed in a package name",
-						o->name, *s);
-	}
-	if (o->user) {
-		for (const char *s = o->user; *s; s++)
-			if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == '-') ||
-			    (s == o->user && !islower((unsigned char)*s) && *s != '_'))
-				return rp_usage("--user '%s': not a valid system user name", o->user);
-		if (strlen(o->user) > 32)
-			return rp_usage("--user '%s': longer than 32 characters", o->user);
-	}
-	if (o->health_timeout) {
-		char *end;
-		long t = strtol(o->health_timeout, &end, 10);
-		if (!*o->health_timeout || *end || t < 1 || t > 86400)
-			return rp_usage("--health-timeout '%s': expected seconds (1 to 86400)", o->health_timeout);
-	}
-	if (o->health_url && strncmp(o->health_url, "http://", 7) && strncmp(o->health_url, "https://", 8))
-		return rp_usage("--health-url '%s': expected http://... or https://...", o->health_url);
-	if (o->schema_version)
-		for (const char *s = o->schema_version; *s; s++)
-			if (!isalnum((unsigned char)*s) && !strchr("._-+~", *s))
-				return rp_usage("--schema-version '%s': character '%c' is not allowed",
-						o->schema_version, *s);
-	for (const char *h = o->hook; h && *h;) {
-		size_t len = strcspn(h, "\n");
-		static const char *points[] = { "before-stop:", "after-stop:", "before-start:", "after-start:", NULL };
-		int ok = 0;
-		for (int i = 0; points[i]; i++)
-			ok |= !strncmp(h, points[i], strlen(points[i])) && len > strlen(points[i]);
-		if (!ok)
-			return rp_usage("--hook '%.*s': expected POINT:CMD with POINT one of before-stop, "
-					"after-stop, before-start, after-start", (int)len, h);
-		h += len;
-		if (*h)
-			h++;
-	}
-	if (o->arch) {
-		const char *d, *r;
-		if (arch_from_flag(o->arch, &d, &r) < 0)
+	for (int id = 0; id < SET_COUNT; id++) {
+		if (!o->val[id] && settings[id].def)
+			o->val[id] = xstrdup(settings[id].def);
+		if (o->val[id] && check_setting(o, (enum setting_id)id, o->val[id]) < 0)
 			return -1;
 	}
 	return 0;
@@ -315,23 +293,38 @@ int buildopts_parse(struct buildopts *o, int argc, char **argv)
 
 void buildopts_free(struct buildopts *o)
 {
-	for (const struct optdef *d = opts; d->name; d++)
-		free(*field(o, d));
+	for (int id = 0; id < SET_COUNT; id++)
+		free(o->val[id]);
 	free(o->tarball);
 	memset(o, 0, sizeof *o);
+}
+
+char *pkgmeta_keep(struct pkgmeta *pm, char *s)
+{
+	if (s) {
+		pm->owned = xrealloc(pm->owned, (pm->nowned + 1) * sizeof *pm->owned);
+		pm->owned[pm->nowned++] = s;
+	}
+	return s;
+}
+
+char **pkgmeta_slot(struct pkgmeta *pm, enum setting_id id)
+{
+	if (settings[id].pm)
+		return (char **)((char *)pm + settings[id].pm);
+	return &pm->val[id];
+}
+
+const char *pkgmeta_get(const struct pkgmeta *pm, enum setting_id id)
+{
+	return *pkgmeta_slot((struct pkgmeta *)pm, id);
 }
 
 void pkgmeta_free(struct pkgmeta *pm)
 {
 	release_free(&pm->rel);
-	char **fields[] = { &pm->name, &pm->upstream, &pm->deb_upstream, &pm->rpm_version, &pm->release,
-			    &pm->epoch, &pm->deb_version, &pm->maintainer, &pm->summary, &pm->description,
-			    &pm->url, &pm->license, &pm->section, &pm->priority, &pm->depends,
-			    &pm->conflicts, &pm->provides, &pm->user, &pm->prefix, &pm->start_cmd,
-			    &pm->stop_cmd, &pm->daemon_cmd, &pm->migrate_up, &pm->migrate_down,
-			    &pm->schema_version, &pm->health_cmd, &pm->health_url, &pm->health_timeout,
-			    &pm->hook[0], &pm->hook[1], &pm->hook[2], &pm->hook[3], &pm->metafile };
-	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
-		free(*fields[i]);
+	for (size_t i = 0; i < pm->nowned; i++)
+		free(pm->owned[i]);
+	free(pm->owned);
 	memset(pm, 0, sizeof *pm);
 }

@@ -118,30 +118,26 @@ static char *default_maintainer(void)
 	return buf_detach(&b);
 }
 
-/* The per-version KEY=VALUE file (format 1, man/relpkg-meta.5): what the
- * scripts of another version of this package need to know about this one.
- * Values are shell-quoted; readers source it in a subshell. */
+/* The per-version KEY=VALUE file (format 2, man/relpkg-meta.5): what the
+ * scripts of another version of this package need to know about this one
+ * (format 2 added what a later version needs to bring this one back).
+ * One line per setting whose row has a meta key, in table order; values
+ * are shell-quoted, readers parse them as data. */
 static char *meta_text(const struct pkgmeta *pm)
 {
 	struct buf b = BUF_INIT;
 	buf_adds(&b, "# relpkg per-version metadata (relpkg-meta(5)); read by the maintainer\n"
 		     "# scripts of other versions of this package.  Do not edit.\n"
 		     "RELPKG_META_FORMAT=2\n");
-	const char *kv[][2] = {
-		{ "NAME", pm->name }, { "VERSION", pm->upstream },
-		{ "DEB_VERSION", pm->deb_version },
-		{ "SCHEMA_VERSION", pm->schema_version }, { "MIGRATE_UP", pm->migrate_up },
-		{ "MIGRATE_DOWN", pm->migrate_down }, { "SERVICE_USER", pm->user },
-		{ "START_CMD", pm->start_cmd }, { "STOP_CMD", pm->stop_cmd },
-		/* format 2: what a later version needs to bring this one back */
-		{ "DAEMON_CMD", pm->daemon_cmd }, { "HEALTH_CMD", pm->health_cmd },
-		{ "HEALTH_URL", pm->health_url }, { "HEALTH_TIMEOUT", pm->health_timeout },
-	};
-	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++) {
-		buf_addf(&b, "%s=", kv[i][0]);
-		buf_add_shquoted(&b, kv[i][1] ? kv[i][1] : "");
+	for (int id = 0; id < SET_COUNT; id++) {
+		if (!settings[id].meta)
+			continue;
+		const char *v = pkgmeta_get(pm, (enum setting_id)id);
+		buf_addf(&b, "%s=", settings[id].meta);
+		buf_add_shquoted(&b, v ? v : "");
 		buf_addc(&b, '\n');
 	}
+	/* only when an rpm is built: its version is not a setting of the deb */
 	if (pm->rpm_version) {
 		buf_adds(&b, "RPM_VERSION=");
 		struct buf e = BUF_INIT;
@@ -177,125 +173,125 @@ static char *infer_schema(const struct ingest *in)
 	return best ? xstrndup(best, bestlen) : xstrdup("");
 }
 
+/* --hook's POINT:CMD lines for one point, joined with '\n'; "" if none. */
+static char *hook_lines(const char *hooks, const char *point)
+{
+	struct buf hb = BUF_INIT;
+	size_t pl = strlen(point);
+	for (const char *h = hooks; h && *h;) {
+		size_t len = strcspn(h, "\n");
+		if (len > pl + 1 && !strncmp(h, point, pl) && h[pl] == ':') {
+			if (hb.len)
+				buf_adds(&hb, "\n");
+			buf_add(&hb, h + pl + 1, len - pl - 1);
+		}
+		h += len;
+		if (*h)
+			h++;
+	}
+	return buf_detach(&hb);
+}
+
 static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct ingest *in,
 		     int64_t now, int sde_set)
 {
-	if (recognise(in, o->name, o->version, &pm->rel) < 0)
+	char *const *ov = o->val;
+	if (recognise(in, ov[SET_NAME], ov[SET_VERSION], &pm->rel) < 0)
 		return -1;
-	pm->name = package_name(o->name ? o->name : pm->rel.relname, o->name != NULL);
+	/* every setting as given (or its default) lands in its place; what
+	 * follows derives the values that need more than that */
+	for (int id = 0; id < SET_COUNT; id++)
+		if (ov[id])
+			*pkgmeta_slot(pm, (enum setting_id)id) = pkgmeta_keep(pm, xstrdup(ov[id]));
+
+	pm->name = pkgmeta_keep(pm, package_name(ov[SET_NAME] ? ov[SET_NAME] : pm->rel.relname,
+						 ov[SET_NAME] != NULL));
 	if (!pm->name)
 		return -1;
-	pm->upstream = xstrdup(pm->rel.version);
+	pm->upstream = pkgmeta_keep(pm, xstrdup(pm->rel.version));
 	if (strchr(pm->upstream, '/') || !strcmp(pm->upstream, ".") || !strcmp(pm->upstream, ".."))
 		return rp_err("version '%s' cannot name a directory", pm->upstream);
 	if (o->fmt_mask & (1u << FMT_DEB)) {
-		pm->deb_upstream = version_upstream(pm->upstream, FMT_DEB);
+		pm->deb_upstream = pkgmeta_keep(pm, version_upstream(pm->upstream, FMT_DEB));
 		if (!pm->deb_upstream)
-			return o->version ? (rp_err_context("--version"), rp_err_as_usage()) : -1;
+			return ov[SET_VERSION] ? (rp_err_context("--version"), rp_err_as_usage()) : -1;
 	}
 	if (o->fmt_mask & (1u << FMT_RPM)) {
-		pm->rpm_version = version_upstream(pm->upstream, FMT_RPM);
+		pm->rpm_version = pkgmeta_keep(pm, version_upstream(pm->upstream, FMT_RPM));
 		if (!pm->rpm_version)
-			return o->version ? (rp_err_context("--version"), rp_err_as_usage()) : -1;
+			return ov[SET_VERSION] ? (rp_err_context("--version"), rp_err_as_usage()) : -1;
 	}
-	pm->release = xstrdup(o->release);
-	pm->epoch = o->epoch ? xstrdup(o->epoch) : NULL;
-	pm->deb_version = version_full(pm->epoch, pm->deb_upstream ? pm->deb_upstream : pm->upstream,
-				       pm->release);
+	pm->deb_version = pkgmeta_keep(pm, version_full(pm->epoch, pm->deb_upstream ? pm->deb_upstream :
+							 pm->upstream, pm->release));
 	pm->build_time = now;
 	pm->clamp_mtime = sde_set ? now : -1;
-	pm->user = xstrdup(o->user ? o->user : pm->name);
-	pm->maintainer = o->maintainer ? xstrdup(o->maintainer) : default_maintainer();
+	if (!pm->user)
+		pm->user = pkgmeta_keep(pm, xstrdup(pm->name));
+	if (!pm->maintainer)
+		pm->maintainer = pkgmeta_keep(pm, default_maintainer());
 	if (!strchr(pm->maintainer, '<') || !strchr(pm->maintainer, '>') || strchr(pm->maintainer, '\n'))
 		return rp_usage("--maintainer '%s': expected 'Name <email>'", pm->maintainer);
 	struct buf b = BUF_INIT, q = BUF_INIT;
-	if (o->summary) {
-		pm->summary = xstrdup(o->summary);
-	} else {
+	if (!pm->summary) {
 		buf_addf(&b, "%s release %s", pm->rel.kind == REL_GENERIC ? "Application" : "Erlang/OTP",
 			 pm->upstream);
-		pm->summary = buf_detach(&b);
+		pm->summary = pkgmeta_keep(pm, buf_detach(&b));
 	}
 	if (strchr(pm->summary, '\n'))
 		return rp_usage("--summary: must be one line");
-	if (o->description) {
-		pm->description = xstrdup(o->description);
-	} else {
+	if (!pm->description) {
 		const char *kind = pm->rel.kind == REL_GENERIC ? "application" : "Erlang/OTP";
 		buf_addf(&b, "The %s %s release %s (%s), packaged by relpkg. It is installed under "
 			 "/opt/%s/releases/%s and runs as the %s systemd service; installing another "
 			 "version of this package switches to it, and installing an older one rolls back.",
 			 kind, pm->rel.relname, pm->upstream, relkind_name(pm->rel.kind), pm->name,
 			 pm->upstream, pm->name);
-		pm->description = buf_detach(&b);
+		pm->description = pkgmeta_keep(pm, buf_detach(&b));
 	}
-	pm->url = o->url ? xstrdup(o->url) : NULL;
-	pm->license = o->license ? xstrdup(o->license) : NULL;
-	pm->section = xstrdup(o->section ? o->section : "misc");
-	pm->priority = xstrdup(o->priority ? o->priority : "optional");
-	pm->depends = o->depends ? xstrdup(o->depends) : NULL;
-	pm->conflicts = o->conflicts ? xstrdup(o->conflicts) : NULL;
-	pm->provides = o->provides ? xstrdup(o->provides) : NULL;
 	buf_addf(&b, "opt/%s/releases/%s", pm->name, pm->upstream);
-	pm->prefix = buf_detach(&b);
+	pm->prefix = pkgmeta_keep(pm, buf_detach(&b));
 
 	/* commands: the release's own script with fixed arguments; every
 	 * value is shell-quoted when it needs it (names are validated too) */
 	buf_addf(&b, "bin/%s", pm->rel.relname);
 	int has_bin = ingest_find(in, b.p) != (size_t)-1;
 	buf_reset(&b);
-	if (o->start_cmd) {
-		pm->start_cmd = absolute_cmd(pm, o->start_cmd);
+	if (ov[SET_START_CMD]) {
+		pm->start_cmd = pkgmeta_keep(pm, absolute_cmd(pm, ov[SET_START_CMD]));
 	} else if (has_bin) {
-		pm->start_cmd = release_cmd(pm, pm->rel.start_args);
+		pm->start_cmd = pkgmeta_keep(pm, release_cmd(pm, pm->rel.start_args));
 	} else {
 		buf_free(&b);
 		return rp_err("%s: the release has no bin/%s to start: give --start-cmd", in->path,
 			      pm->rel.relname);
 	}
-	if (o->stop_cmd) {
-		pm->stop_cmd = absolute_cmd(pm, o->stop_cmd);
-	} else if (has_bin && *pm->rel.stop_args) {
-		pm->stop_cmd = release_cmd(pm, pm->rel.stop_args);
-	} else {
-		pm->stop_cmd = xstrdup("");
-	}
-	if (has_bin && *pm->rel.daemon_args && !o->start_cmd) {
-		pm->daemon_cmd = release_cmd(pm, pm->rel.daemon_args);
+	char **stop = pkgmeta_slot(pm, SET_STOP_CMD), **daemon = pkgmeta_slot(pm, SET_DAEMON_CMD);
+	if (ov[SET_STOP_CMD])
+		*stop = pkgmeta_keep(pm, absolute_cmd(pm, ov[SET_STOP_CMD]));
+	else if (has_bin && *pm->rel.stop_args)
+		*stop = pkgmeta_keep(pm, release_cmd(pm, pm->rel.stop_args));
+	else
+		*stop = pkgmeta_keep(pm, xstrdup(""));
+	if (has_bin && *pm->rel.daemon_args && !ov[SET_START_CMD]) {
+		*daemon = pkgmeta_keep(pm, release_cmd(pm, pm->rel.daemon_args));
 	} else {
 		buf_addf(&b, "%s >>", pm->start_cmd);
 		buf_reset(&q);
 		buf_addf(&q, "/var/log/%s/console.log", pm->name);
 		add_word(&b, q.p);
 		buf_adds(&b, " 2>&1 &");
-		pm->daemon_cmd = buf_detach(&b);
+		*daemon = pkgmeta_keep(pm, buf_detach(&b));
 	}
 	buf_free(&b);
 	buf_free(&q);
-	pm->migrate_up = xstrdup(o->migrate_up ? o->migrate_up : "");
-	pm->migrate_down = xstrdup(o->migrate_down ? o->migrate_down : "");
-	pm->schema_version = o->schema_version ? xstrdup(o->schema_version) : infer_schema(in);
-	pm->health_cmd = xstrdup(o->health_cmd ? o->health_cmd : "");
-	pm->health_url = xstrdup(o->health_url ? o->health_url : "");
-	pm->health_timeout = xstrdup(o->health_timeout ? o->health_timeout : "30");
-	static const char *points[4] = { "before-stop:", "after-stop:", "before-start:", "after-start:" };
-	for (int i = 0; i < 4; i++) {
-		struct buf hb = BUF_INIT;
-		for (const char *h = o->hook; h && *h;) {
-			size_t len = strcspn(h, "\n"), pl = strlen(points[i]);
-			if (len > pl && !strncmp(h, points[i], pl)) {
-				if (hb.len)
-					buf_adds(&hb, "\n");
-				buf_add(&hb, h + pl, len - pl);
-			}
-			h += len;
-			if (*h)
-				h++;
-		}
-		pm->hook[i] = buf_detach(&hb);
-	}
-	pm->metafile = meta_text(pm);
-	if (pm->migrate_down[0] && !pm->schema_version[0])
+	char **schema = pkgmeta_slot(pm, SET_SCHEMA_VERSION);
+	if (!*schema)
+		*schema = pkgmeta_keep(pm, infer_schema(in));
+	for (int i = 0; i < HOOK_POINTS; i++)
+		pm->hook[i] = pkgmeta_keep(pm, hook_lines(ov[SET_HOOK], hook_points[i]));
+	pm->metafile = pkgmeta_keep(pm, meta_text(pm));
+	const char *down = pkgmeta_get(pm, SET_MIGRATE_DOWN);
+	if (down && *down && !**schema)
 		rp_warn("--migrate-down without a schema version: older versions cannot be told which schema to "
 			"go back to; give --schema-version");
 	if (!pm->rel.erts_bundled && pm->rel.kind != REL_GENERIC)
@@ -528,8 +524,8 @@ int cmd_build(int argc, char **argv)
 	/* construct */
 	if (make_meta(&pm, &o, &in, now, sde_set) < 0)
 		goto out;
-	if (o.arch)
-		arch_from_flag(o.arch, &pm.deb_arch, &pm.rpm_arch);
+	if (o.val[SET_ARCH])
+		arch_from_flag(o.val[SET_ARCH], &pm.deb_arch, &pm.rpm_arch);
 	sysfiles_add_prefix(&m, &pm);
 	in2m = add_release(&m, &in, &pm, (o.fmt_mask & (1u << FMT_RPM)) != 0);
 	if (!in2m)
@@ -542,9 +538,10 @@ int cmd_build(int argc, char **argv)
 	assign_inodes(&m);
 
 	/* emit */
-	if (mkdir_p(o.out) < 0)
+	const char *outdir = o.val[SET_OUT];
+	if (mkdir_p(outdir) < 0)
 		goto out;
-	stage = stage_open(o.out);
+	stage = stage_open(outdir);
 	if (!stage)
 		goto out;
 	struct pkgwriter *ws[2];
@@ -569,7 +566,7 @@ int cmd_build(int argc, char **argv)
 		elfarch_release(&job.arch);
 		goto out;
 	}
-	if (!o.arch && elfarch_names(&job.arch, &pm.deb_arch, &pm.rpm_arch) < 0) {
+	if (!o.val[SET_ARCH] && elfarch_names(&job.arch, &pm.deb_arch, &pm.rpm_arch) < 0) {
 		rp_err_context("%s", o.tarball);
 		elfarch_release(&job.arch);
 		goto out;
@@ -585,13 +582,13 @@ int cmd_build(int argc, char **argv)
 		names[nn++] = debpath;
 	if (rpmpath)
 		names[nn++] = rpmpath;
-	if (publish(o.out, stage, names, nn) < 0)
+	if (publish(outdir, stage, names, nn) < 0)
 		goto out;
 	if (!o.quiet) {
 		if (debpath)
-			printf("%s/%s\n", o.out, debpath);
+			printf("%s/%s\n", outdir, debpath);
 		if (rpmpath)
-			printf("%s/%s\n", o.out, rpmpath);
+			printf("%s/%s\n", outdir, rpmpath);
 	}
 	rc = 0;
 out:

@@ -4,6 +4,7 @@
 #include "error.h"
 #include "sysfiles.h"
 
+#include <ctype.h>
 #include <string.h>
 
 const char *const hook_names_deb[4] = { "preinst", "postinst", "prerm", "postrm" };
@@ -17,16 +18,33 @@ static const char *template_text(const char *name)
 	return NULL;
 }
 
+/* tok is "HOOK_" and point upper-cased, '-' as '_' (RP_HOOK_BEFORE_STOP). */
+static int is_hook_token(const char *tok, size_t len, const char *point)
+{
+	size_t pl = strlen(point);
+	if (len != 5 + pl || memcmp(tok, "HOOK_", 5))
+		return 0;
+	for (size_t i = 0; i < pl; i++)
+		if (tok[5 + i] != (point[i] == '-' ? '_' : toupper((unsigned char)point[i])))
+			return 0;
+	return 1;
+}
+
+/* The value of @TOKEN@ (tok[0..len)): a setting's (its row names the
+ * token; "" when it has none), or one that depends on the format; NULL
+ * when the token is unknown. */
 static const char *token_value(const char *tok, size_t len, const struct pkgmeta *pm,
 			       enum pkgfmt fmt, struct buf *tmp)
 {
-#define IS(s) (len == sizeof(s) - 1 && !memcmp(tok, s, len))
-	if (IS("NAME"))
-		return pm->name;
-	if (IS("RELNAME"))
-		return pm->rel.relname;
-	if (IS("VERSION"))
-		return pm->upstream;
+#define IS(s) (strlen(s) == len && !memcmp(tok, s, len))
+	for (int id = 0; id < SET_COUNT; id++)
+		if (settings[id].token && IS(settings[id].token)) {
+			const char *v = pkgmeta_get(pm, (enum setting_id)id);
+			return v ? v : "";
+		}
+	for (int i = 0; i < HOOK_POINTS; i++)
+		if (is_hook_token(tok, len, hook_points[i]))
+			return pm->hook[i];
 	if (IS("PKGVERSION")) {
 		if (fmt == FMT_DEB)
 			return pm->deb_version;
@@ -36,36 +54,8 @@ static const char *token_value(const char *tok, size_t len, const struct pkgmeta
 		buf_addf(tmp, "%s-%s", pm->rpm_version, pm->release);
 		return buf_str(tmp);
 	}
-	if (IS("USER"))
-		return pm->user;
 	if (IS("FORMAT"))
 		return fmt == FMT_DEB ? "deb" : "rpm";
-	if (IS("START_CMD"))
-		return pm->start_cmd;
-	if (IS("STOP_CMD"))
-		return pm->stop_cmd;
-	if (IS("DAEMON_CMD"))
-		return pm->daemon_cmd;
-	if (IS("SCHEMA"))
-		return pm->schema_version;
-	if (IS("MIGRATE_UP"))
-		return pm->migrate_up;
-	if (IS("MIGRATE_DOWN"))
-		return pm->migrate_down;
-	if (IS("HEALTH_CMD"))
-		return pm->health_cmd;
-	if (IS("HEALTH_URL"))
-		return pm->health_url;
-	if (IS("HEALTH_TIMEOUT"))
-		return pm->health_timeout;
-	if (IS("HOOK_BEFORE_STOP"))
-		return pm->hook[0];
-	if (IS("HOOK_AFTER_STOP"))
-		return pm->hook[1];
-	if (IS("HOOK_BEFORE_START"))
-		return pm->hook[2];
-	if (IS("HOOK_AFTER_START"))
-		return pm->hook[3];
 	if (IS("SANDBOX")) {
 		/* the unit's sandbox as KEY=VALUE lines, for systemd-run -p */
 		buf_reset(tmp);
@@ -74,6 +64,29 @@ static const char *token_value(const char *tok, size_t len, const struct pkgmeta
 	}
 #undef IS
 	return NULL;
+}
+
+/* The line @SETTINGS@ (in lib.sh's variable block): RP_TOKEN=value for
+ * every setting with a token that text does not use by name.  The
+ * variables of the settings that existed before it are spelled out in
+ * the block, in their historic order; a setting added since reaches the
+ * scripts through its row alone. */
+static void add_settings_vars(struct buf *out, const char *text, const struct pkgmeta *pm)
+{
+	struct buf used = BUF_INIT;
+	for (int id = 0; id < SET_COUNT; id++) {
+		if (!settings[id].token)
+			continue;
+		buf_reset(&used);
+		buf_addf(&used, "@%s@", settings[id].token);
+		if (strstr(text, used.p))
+			continue;
+		const char *v = pkgmeta_get(pm, (enum setting_id)id);
+		buf_addf(out, "RP_%s=", settings[id].token);
+		buf_add_shquoted(out, v ? v : "");
+		buf_addc(out, '\n');
+	}
+	buf_free(&used);
 }
 
 static int render_into(struct buf *out, const char *name, const char *text,
@@ -118,6 +131,10 @@ static int render_into(struct buf *out, const char *name, const char *text,
 				buf_free(&tmp);
 				return -1;
 			}
+		} else if (len == 8 && !memcmp(at + 1, "SETTINGS", 8)) {
+			add_settings_vars(out, text, pm);
+			if (at[len + 2] == '\n')       /* the line goes, whatever it adds */
+				len++;
 		} else {
 			const char *v = token_value(at + 1, len, pm, fmt, &tmp);
 			if (!v) {

@@ -2,8 +2,11 @@
  *
  * Templates are real sh files under hooks/ (lib.sh, deb/, rpm/), turned
  * into the C table hook_templates[] at build time.  Rendering replaces a
- * fixed list of @TOKENS@ with shell-quoted values and the line @LIB@ with
- * the rendered lib.sh; an unknown token is an error. */
+ * fixed list of @TOKENS@ with shell-quoted values -- the tokens of the
+ * settings table (settings.h), HOOK_<POINT>, PKGVERSION, FORMAT and
+ * SANDBOX --, the line @LIB@ with the rendered lib.sh and the line
+ * @SETTINGS@ with an RP_TOKEN=value line for each setting whose token the
+ * template does not use itself; an unknown token is an error. */
 #ifndef RELPKG_HOOKS_H
 #define RELPKG_HOOKS_H
 
