@@ -31,3 +31,17 @@ expect_match "unknown key: names file and line" "$out" 'bad.conf:2: unknown key 
 check "unknown key: nothing written" test ! -e "$T/o4"
 out=$("$RELPKG" build "$tb" --out "$T/o5" --config "$T/missing.conf" 2>&1)
 expect_eq "missing --config file: exit 1" "$?" 1
+# every flag of --help but --config (and the switches) is a key of the file:
+# both come from the one settings table (src/settings.h)
+keys=$("$RELPKG" build --help | sed -n 's/^  --\([a-z-]*\) .*/\1/p' | grep -vx 'config\|quiet\|help')
+bad='' n=0
+for k in $keys; do
+	n=$((n + 1))
+	printf '%s = x\n' "$k" >"$T/k.conf"
+	out=$("$RELPKG" build "$tb" --out "$T/o6" --config "$T/k.conf" --format deb --quiet 2>&1)
+	case $out in *"unknown key"*) bad="$bad $k" ;; esac
+done
+expect_eq "every --help flag is a relpkg.conf key ($n keys)" "$bad" ""
+printf 'config = %s\n' "$T/other.conf" >"$T/c.conf"
+out=$("$RELPKG" build "$tb" --out "$T/o7" --config "$T/c.conf" 2>&1)
+expect_match "config is not a key of the file" "$out" 'c.conf:1: unknown key .config.'
