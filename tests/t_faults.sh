@@ -539,6 +539,12 @@ run_cell() {
 	recover
 	tmark recovery
 	c_ok=0
+	# a unit restarting (RestartSec=2) is given 5 s to answer
+	i=0
+	while [ "$(answering)" = - ] && [ "$i" -lt 10 ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
 	observe 3 0.5
 	e_ver=$ob_ver e_schema=$ob_schema
 	e_active=$(nx systemctl is-active "$APP.service" 2>/dev/null)
