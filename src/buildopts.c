@@ -126,6 +126,51 @@ static int load_config(struct buildopts *o, const char *path, int must_exist)
 	return rc;
 }
 
+/* "deb", "rpm", "deb,rpm" -> 1 << FMT_DEB | 1 << FMT_RPM.  0 or -1. */
+static int parse_formats(const char *v, unsigned *mask)
+{
+	*mask = 0;
+	for (const char *s = v; *s;) {
+		size_t len = strcspn(s, ",");
+		if (len == 3 && !strncmp(s, "deb", 3))
+			*mask |= 1u << FMT_DEB;
+		else if (len == 3 && !strncmp(s, "rpm", 3))
+			*mask |= 1u << FMT_RPM;
+		else
+			return -1;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return *mask ? 0 : -1;
+}
+
+/* --hook's value: POINT:CMD lines, POINT one of hook_points[], CMD not
+ * empty.  0, or -1 after rp_usage(). */
+static int check_hooks(const char *flag, const char *v)
+{
+	for (const char *h = v; *h;) {
+		size_t len = strcspn(h, "\n");
+		int ok = 0;
+		for (int i = 0; i < HOOK_POINTS; i++) {
+			size_t pl = strlen(hook_points[i]);
+			ok |= len > pl + 1 && !strncmp(h, hook_points[i], pl) && h[pl] == ':';
+		}
+		if (!ok) {
+			struct buf b = BUF_INIT;
+			for (int i = 0; i < HOOK_POINTS; i++)
+				buf_addf(&b, "%s%s", i ? ", " : "", hook_points[i]);
+			rp_usage("--%s '%.*s': expected POINT:CMD with POINT one of %s", flag, (int)len, h, b.p);
+			buf_free(&b);
+			return -1;
+		}
+		h += len;
+		if (*h)
+			h++;
+	}
+	return 0;
+}
+
 /* Checks setting id's value v (given or default) by the row's kind; the
  * kinds that parse it store the result in o.  0, or -1 after rp_usage(). */
 static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
@@ -141,22 +186,9 @@ static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
 			return rp_usage("--%s: empty (give a directory, e.g. --out dist)", flag);
 		return 0;
 	case CHK_FORMATS:
-		o->fmt_mask = 0;
-		for (const char *s = v; *s;) {
-			size_t len = strcspn(s, ",");
-			if (len == 3 && !strncmp(s, "deb", 3))
-				o->fmt_mask |= 1u << FMT_DEB;
-			else if (len == 3 && !strncmp(s, "rpm", 3))
-				o->fmt_mask |= 1u << FMT_RPM;
-			else
-				break;
-			s += len;
-			if (*s == ',')
-				s++;
-			if (!*s)
-				return 0;
-		}
-		return rp_usage("--%s '%s': expected deb, rpm or deb,rpm", flag, v);
+		if (parse_formats(v, &o->fmt_mask) < 0)
+			return rp_usage("--%s '%s': expected deb, rpm or deb,rpm", flag, v);
+		return 0;
 	case CHK_PKGNAME:
 		if (!*v)
 			return rp_usage("--%s: empty", flag);
@@ -210,27 +242,7 @@ static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
 			return rp_usage("--%s '%s': expected seconds (1 to 86400)", flag, v);
 		return 0;
 	case CHK_HOOKS:
-		for (const char *h = v; *h;) {
-			size_t len = strcspn(h, "\n");
-			int ok = 0;
-			for (int i = 0; i < HOOK_POINTS; i++) {
-				size_t pl = strlen(hook_points[i]);
-				ok |= len > pl + 1 && !strncmp(h, hook_points[i], pl) && h[pl] == ':';
-			}
-			if (!ok) {
-				struct buf b = BUF_INIT;
-				for (int i = 0; i < HOOK_POINTS; i++)
-					buf_addf(&b, "%s%s", i ? ", " : "", hook_points[i]);
-				rp_usage("--%s '%.*s': expected POINT:CMD with POINT one of %s", flag, (int)len, h,
-					 b.p);
-				buf_free(&b);
-				return -1;
-			}
-			h += len;
-			if (*h)
-				h++;
-		}
-		return 0;
+		return check_hooks(flag, v);
 	case CHK_SIZE:
 		if (parse_size(v, &o->max_size_n) < 0)
 			return rp_usage("--%s '%s': expected a size in bytes, e.g. 16G, 512M or 1000000", flag, v);

@@ -192,6 +192,45 @@ static char *hook_lines(const char *hooks, const char *point)
 	return buf_detach(&hb);
 }
 
+/* The commands: the release's own script with fixed arguments unless
+ * given; every value is shell-quoted when it needs it (names are
+ * validated too).  0, or -1 after rp_err(). */
+static int make_commands(struct pkgmeta *pm, char *const *ov, const struct ingest *in)
+{
+	struct buf b = BUF_INIT, q = BUF_INIT;
+	buf_addf(&b, "bin/%s", pm->rel.relname);
+	int has_bin = ingest_find(in, b.p) != (size_t)-1;
+	buf_reset(&b);
+	if (ov[SET_START_CMD]) {
+		pm->start_cmd = pkgmeta_keep(pm, absolute_cmd(pm, ov[SET_START_CMD]));
+	} else if (has_bin) {
+		pm->start_cmd = pkgmeta_keep(pm, release_cmd(pm, pm->rel.start_args));
+	} else {
+		buf_free(&b);
+		return rp_err("%s: the release has no bin/%s to start: give --start-cmd", in->path,
+			      pm->rel.relname);
+	}
+	char **stop = pkgmeta_slot(pm, SET_STOP_CMD), **daemon = pkgmeta_slot(pm, SET_DAEMON_CMD);
+	if (ov[SET_STOP_CMD])
+		*stop = pkgmeta_keep(pm, absolute_cmd(pm, ov[SET_STOP_CMD]));
+	else if (has_bin && *pm->rel.stop_args)
+		*stop = pkgmeta_keep(pm, release_cmd(pm, pm->rel.stop_args));
+	else
+		*stop = pkgmeta_keep(pm, xstrdup(""));
+	if (has_bin && *pm->rel.daemon_args && !ov[SET_START_CMD]) {
+		*daemon = pkgmeta_keep(pm, release_cmd(pm, pm->rel.daemon_args));
+	} else {
+		buf_addf(&b, "%s >>", pm->start_cmd);
+		buf_addf(&q, "/var/log/%s/console.log", pm->name);
+		add_word(&b, q.p);
+		buf_adds(&b, " 2>&1 &");
+		*daemon = pkgmeta_keep(pm, buf_detach(&b));
+	}
+	buf_free(&b);
+	buf_free(&q);
+	return 0;
+}
+
 static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct ingest *in,
 		     int64_t now, int sde_set)
 {
@@ -231,7 +270,7 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 		pm->maintainer = pkgmeta_keep(pm, default_maintainer());
 	if (!strchr(pm->maintainer, '<') || !strchr(pm->maintainer, '>') || strchr(pm->maintainer, '\n'))
 		return rp_usage("--maintainer '%s': expected 'Name <email>'", pm->maintainer);
-	struct buf b = BUF_INIT, q = BUF_INIT;
+	struct buf b = BUF_INIT;
 	if (!pm->summary) {
 		buf_addf(&b, "%s release %s", pm->rel.kind == REL_GENERIC ? "Application" : "Erlang/OTP",
 			 pm->upstream);
@@ -251,39 +290,8 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 	buf_addf(&b, "opt/%s/releases/%s", pm->name, pm->upstream);
 	pm->prefix = pkgmeta_keep(pm, buf_detach(&b));
 
-	/* commands: the release's own script with fixed arguments; every
-	 * value is shell-quoted when it needs it (names are validated too) */
-	buf_addf(&b, "bin/%s", pm->rel.relname);
-	int has_bin = ingest_find(in, b.p) != (size_t)-1;
-	buf_reset(&b);
-	if (ov[SET_START_CMD]) {
-		pm->start_cmd = pkgmeta_keep(pm, absolute_cmd(pm, ov[SET_START_CMD]));
-	} else if (has_bin) {
-		pm->start_cmd = pkgmeta_keep(pm, release_cmd(pm, pm->rel.start_args));
-	} else {
-		buf_free(&b);
-		return rp_err("%s: the release has no bin/%s to start: give --start-cmd", in->path,
-			      pm->rel.relname);
-	}
-	char **stop = pkgmeta_slot(pm, SET_STOP_CMD), **daemon = pkgmeta_slot(pm, SET_DAEMON_CMD);
-	if (ov[SET_STOP_CMD])
-		*stop = pkgmeta_keep(pm, absolute_cmd(pm, ov[SET_STOP_CMD]));
-	else if (has_bin && *pm->rel.stop_args)
-		*stop = pkgmeta_keep(pm, release_cmd(pm, pm->rel.stop_args));
-	else
-		*stop = pkgmeta_keep(pm, xstrdup(""));
-	if (has_bin && *pm->rel.daemon_args && !ov[SET_START_CMD]) {
-		*daemon = pkgmeta_keep(pm, release_cmd(pm, pm->rel.daemon_args));
-	} else {
-		buf_addf(&b, "%s >>", pm->start_cmd);
-		buf_reset(&q);
-		buf_addf(&q, "/var/log/%s/console.log", pm->name);
-		add_word(&b, q.p);
-		buf_adds(&b, " 2>&1 &");
-		*daemon = pkgmeta_keep(pm, buf_detach(&b));
-	}
-	buf_free(&b);
-	buf_free(&q);
+	if (make_commands(pm, ov, in) < 0)
+		return -1;
 	char **schema = pkgmeta_slot(pm, SET_SCHEMA_VERSION);
 	if (!*schema)
 		*schema = pkgmeta_keep(pm, infer_schema(in));
