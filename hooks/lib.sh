@@ -208,7 +208,10 @@ rp_state() {
 		printf 'STATE_FORMAT=2\nRUNNING=%s\nPREVIOUS=%s\nRESULT=%s\n' "$1" "$2" "$3"
 		printf 'MESSAGE=%s\nTIME=%s\n' "$(rp_clean "$4")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		printf 'DB_SCHEMA=%s\nLAST_HEALTHY=%s\n' "$(rp_clean "$_db")" "$_lh"
-	} | rp_write "$RP_META/state" || rp_log "could not write $RP_META/state"
+	} | rp_write "$RP_META/state" || {
+		rp_log "could not write $RP_META/state (disk full?)"
+		return 1
+	}
 }
 
 # The schema the database is at, as the scripts last left it ("" unknown).
@@ -668,7 +671,7 @@ rp_settle() {
 	if [ -z "$x" ]; then
 		case $TX_STEP in
 		begun | stopped) x=${TX_FROM:-$TX_TO} ;;
-		migrated | switched | started) x=$TX_TO ;;
+		migrated | switched | started | done) x=$TX_TO ;;
 		*)
 			x=${TX_FROM:-$TX_TO}
 			[ "$TX_MIGRATION" = none ] || [ "$TX_DB" != "$TX_TO_SCHEMA" ] || x=$TX_TO
@@ -685,14 +688,19 @@ rp_settle() {
 	rp_switch "$x"
 	rp_journal "$TX_FROM" "$TX_TO" interrupted - "$(rp_migr_label)" \
 		"interrupted at step $TX_STEP; settled on $x (schema ${TX_DB:-?})"
-	rp_state "" "$x" interrupted "transition $TX_FROM -> $TX_TO interrupted at $TX_STEP; settled on $x, not running" "$TX_DB"
+	if ! rp_state "" "$x" interrupted "transition $TX_FROM -> $TX_TO interrupted at $TX_STEP; settled on $x, not running" "$TX_DB"; then
+		rp_log "cannot record the settled state (disk full?): free space and run the package manager again"
+		return 1
+	fi
 	rp_txn_end
 	rp_log "the interrupted transition $TX_FROM -> $TX_TO is settled on $x"
 }
 
-# rp_reconcile [resume]: every entry point calls this first.  With "resume"
-# (this version's postinst/%post), a record whose target is this version is
-# left for rp_transition to continue; every other record is settled.
+# rp_reconcile [pre|post]: every entry point calls this first.  In this
+# version's preinst/%pre (pre) and postinst/%post (post), a record whose
+# target is this version is left for rp_transition to continue; every
+# other record is settled.  A record of step "prepared" (written by a
+# preinst before its unpack) only says that an unpack was under way.
 rp_reconcile() {
 	rp_txn_load || return 0
 	# a relpkg 0.1.0 package ran a whole transition since: the record is stale
@@ -702,7 +710,17 @@ rp_reconcile() {
 		rp_txn_end
 		return 0
 	fi
-	if [ "${1:-}" = resume ] && [ "$TX_TO" = "$RP_VERSION" ]; then
+	# written by a preinst/%pre: nothing was stopped yet
+	if [ "$TX_STEP" = prepared ]; then
+		if [ "${1:-}" = post ] && [ "$TX_TO" = "$RP_VERSION" ]; then
+			rm -f "$RP_TXN" # this package's own unpack: the normal way on
+			return 0
+		fi
+		rp_journal "$TX_FROM" "$TX_TO" interrupted - - "interrupted before the switch (during the unpack); nothing had been stopped"
+		rp_txn_end
+		return 0
+	fi
+	if [ -n "${1:-}" ] && [ "$TX_TO" = "$RP_VERSION" ]; then
 		RP_RESUME=1
 		return 0
 	fi
@@ -722,7 +740,7 @@ rp_bring_back() {
 	if [ -z "$from" ] || { [ ! -d "$RP_BASE/live/$from" ] && [ ! -d "$RP_BASE/releases/$from" ]; }; then
 		rp_log "$reason; nothing to go back to: $RP_NAME is stopped"
 		rp_journal "$from" "$TX_TO" failed - "$(rp_migr_label)" "$reason"
-		rp_state "" "$from" failed "$reason" "$TX_DB"
+		rp_state "" "$from" failed "$reason" "$TX_DB" || true
 		rp_mark_failed "$fstep" "$reason"
 		[ "$TX_DB" = "?" ] || rp_txn_end
 		return 1
@@ -736,7 +754,7 @@ rp_bring_back() {
 			rp_txn_step migration-failed "?" || true
 			rp_log "$reason, and undoing its migration failed too: the database schema is unknown, so neither version is started. Fix the database, then install $from or $TX_TO again"
 			rp_journal "$from" "$TX_TO" failed - "$(rp_migr_label)" "$reason; undoing the migration failed: stopped"
-			rp_state "" "$from" failed "$reason; undoing the migration failed: stopped" "?"
+			rp_state "" "$from" failed "$reason; undoing the migration failed: stopped" "?" || true
 			rp_mark_failed "$fstep" "$reason"
 			return 1
 		fi
@@ -745,11 +763,11 @@ rp_bring_back() {
 	rp_switch "$from"
 	if rp_svc_start && rp_health "$from"; then
 		rp_log "$from is running again"
-		rp_state "$from" "$TX_TO" failed "$reason; $from running again" "$TX_FROM_SCHEMA"
+		rp_state "$from" "$TX_TO" failed "$reason; $from running again" "$TX_FROM_SCHEMA" || true
 		rp_journal "$from" "$TX_TO" failed - "$(rp_migr_label)" "$reason; $from running again"
 	else
 		rp_log "$from did not come back up either"
-		rp_state "" "$TX_TO" failed "$reason; $from did not come back up" "$TX_FROM_SCHEMA"
+		rp_state "" "$TX_TO" failed "$reason; $from did not come back up" "$TX_FROM_SCHEMA" || true
 		rp_journal "$from" "$TX_TO" failed - "$(rp_migr_label)" "$reason; $from did not come back up"
 	fi
 	rp_mark_failed "$fstep" "$reason"
@@ -813,9 +831,22 @@ rp_pre() {
 	rp_create_user
 	mkdir -p "$RP_META"
 	RP_RESUME=
-	rp_reconcile resume || return 1
+	rp_reconcile pre || return 1
 	# a transition to this version left unfinished is continued by postinst
-	[ -n "$RP_RESUME" ] || rp_check_schemas "$(rp_running_version)"
+	[ -z "$RP_RESUME" ] || return 0
+	from=$(rp_running_version)
+	rp_check_schemas "$from" || return 1
+	# installing this version on purpose is the operator's retry of an
+	# earlier failed configuration of it (an apt or dpkg run that only
+	# configures again has no preinst)
+	[ "$(rp_kv "$RP_FAILED" VERSION)" != "$RP_VERSION" ] || rm -f "$RP_FAILED"
+	# an unpack that is killed leaves this, for the journal
+	TX_ID="$(date +%s)-$$" TX_FROM=$from TX_TO=$RP_VERSION TX_FROM_SCHEMA='' TX_TO_SCHEMA=$RP_SCHEMA
+	TX_MIGRATION=none TX_STEP=prepared TX_DB='' TX_T0=''
+	rp_txn_save || {
+		rp_log "cannot write $RP_TXN (disk full?): nothing was changed; free space and run the package manager again"
+		return 1
+	}
 }
 
 # rp_transition FROM: FROM -> this version, as a transaction (or its
@@ -851,6 +882,12 @@ rp_transition() {
 		rp_log "continuing the interrupted transition ${TX_FROM:-(none)} -> $TX_TO from step $TX_STEP"
 		rp_journal "$TX_FROM" "$TX_TO" interrupted - "$(rp_migr_label)" "interrupted at step $TX_STEP; continued"
 		case $TX_STEP in
+		"done")
+			# it ran healthy; only its state could not be written
+			rp_state "$RP_VERSION" "$TX_FROM" ok "switch (state written late)" "$RP_SCHEMA" || return 1
+			rp_txn_end
+			return 0
+			;;
 		bringing-back | unmigrating | migration-failed)
 			[ "$TX_STEP" = bringing-back ] || TX_DB="?"
 			rp_bring_back "the interrupted transition to $TX_TO was being rolled back" start
@@ -913,10 +950,16 @@ rp_transition() {
 	[ -z "${RP_RESUME:-}" ] || msg="$msg (continued after an interruption)"
 	[ -z "$RP_NOT_STARTED" ] || msg="$msg (not started: $RP_NOT_STARTED)"
 	migr=$(rp_migr_label)
-	rp_state "$RP_VERSION" "$from" ok "$msg" "$RP_SCHEMA"
 	rp_journal "$from" "$RP_VERSION" ok "$down_ms" "$migr" "$msg"
 	rm -f "$RP_FAILED"
-	rp_txn_end
+	# the record goes only when the state that replaces it is written: with
+	# a full disk it stays, and says which schema the database has
+	if rp_state "$RP_VERSION" "$from" ok "$msg" "$RP_SCHEMA"; then
+		rp_txn_end
+	else
+		rp_txn_step "done" || true
+		rp_log "$RP_VERSION runs, but its state could not be written: the transaction record stays until the next package-manager run"
+	fi
 	rp_drop_stale_live "$RP_VERSION"
 	if [ -n "$RP_NOT_STARTED" ]; then
 		rp_log "$RP_VERSION installed, not started ($RP_NOT_STARTED; ${from:-fresh install}; migrations $migr)"
@@ -932,7 +975,7 @@ rp_post() {
 	rp_save_meta
 	rp_fix_secrets
 	RP_RESUME=
-	rp_reconcile resume || return 1
+	rp_reconcile post || return 1
 	if [ -n "$RP_RESUME" ]; then
 		rp_transition
 		return
@@ -950,14 +993,14 @@ rp_post() {
 				rp_svc_start || true
 				if ! rp_health; then
 					rp_journal "$from" "$RP_VERSION" failed - - "not running, and does not start"
-					rp_state "" "$from" failed "$RP_VERSION does not start"
+					rp_state "" "$from" failed "$RP_VERSION does not start" || true
 					return 1
 				fi
 				rp_journal "$from" "$RP_VERSION" ok - - "was stopped: started"
-				rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "started"
+				rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "started" || true
 			else
 				rp_journal "$from" "$RP_VERSION" ok - - "reinstall: files unchanged, not restarted"
-				rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "reinstalled (files unchanged)"
+				rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "reinstalled (files unchanged)" || true
 			fi
 			rm -f "$RP_FAILED"
 			rp_drop_stale_live "$RP_VERSION"
@@ -974,12 +1017,12 @@ rp_post() {
 		rp_hook before-start "$RP_HOOK_BEFORE_START" || true
 		if ! rp_svc_start || ! rp_health; then
 			rp_journal "$from" "$RP_VERSION" failed - - "reinstall: does not start"
-			rp_state "" "$from" failed "reinstall of $RP_VERSION does not start"
+			rp_state "" "$from" failed "reinstall of $RP_VERSION does not start" || true
 			return 1
 		fi
 		rp_hook after-start "$RP_HOOK_AFTER_START" || true
 		rp_journal "$from" "$RP_VERSION" ok $(($(rp_now_ms) - t0)) - "reinstall: files changed, restarted"
-		rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "reinstalled"
+		rp_state "$RP_VERSION" "$(rp_state_get PREVIOUS)" ok "reinstalled" || true
 		rm -f "$RP_FAILED"
 		return 0
 	fi
@@ -1015,12 +1058,14 @@ rp_remove_cleanup() {
 		systemctl daemon-reload || true
 	fi
 	rp_journal "$from" - ok - - remove
-	rp_state "" "$from" ok removed "$(rp_db_schema)"
+	rp_state "" "$from" ok removed "$(rp_db_schema)" || true
 	rm -f "$RP_FAILED" "$RP_TXN"
 }
 
 rp_purge() {
-	rm -rf "$RP_STATE" "$RP_LOGDIR" "$RP_META" "/etc/${RP_NAME:?}"
+	# a data volume mounted at /var/lib/NAME cannot go: say so, go on
+	rm -rf "$RP_STATE" "$RP_LOGDIR" "$RP_META" "/etc/${RP_NAME:?}" ||
+		rp_log "purge: could not remove everything of $RP_STATE, $RP_LOGDIR (a mount point?): remove what is left by hand"
 	rmdir /var/lib/relpkg 2>/dev/null || true
 	if getent passwd "$RP_USER" >/dev/null 2>&1; then
 		userdel "$RP_USER" >/dev/null 2>&1 || true
@@ -1043,7 +1088,7 @@ rp_guard() {
 		return 1
 	fi
 	db=
-	if rp_txn_load; then
+	if rp_txn_load && [ "$TX_STEP" != prepared ]; then
 		case $TX_STEP in
 		migrating | unmigrating | migration-failed)
 			echo "relpkg guard: the transition $TX_FROM -> $TX_TO was interrupted during a migration (step $TX_STEP): the database schema is unknown, so no version is started. Run 'dpkg --configure -a' (or install $TX_TO or $TX_FROM again with apt/dnf/rpm): the scripts run the migration again. 'relpkg status $RP_NAME' shows the record." >&2
