@@ -468,9 +468,11 @@ expect_failed() {
 }
 
 # retry_cell: right after 1.0 -> 1.3 failed its health check (1.0 running,
-# judged by its own check): package-manager runs that configure 1.3 again
-# with nothing changed fail at once and leave 1.0 alone; RELPKG_RETRY=1
-# retries on purpose.
+# judged by its own check). deb: runs that only configure the half-configured
+# 1.3 again (an unrelated apt-get run, dpkg --configure -a) with nothing
+# changed fail at once and leave 1.0 alone; RELPKG_RETRY=1 retries on
+# purpose. rpm never configures again by itself; installing 1.3 again on
+# purpose (rpm -U --replacepkgs) is a retry.
 retry_cell() {
 	c="$P after the failed 1.3:"
 	journal_is "$c 1.0 was judged by its own health check and runs again" "$NAME" 1.0 1.3 failed '.*' '1\.0 running again'
@@ -482,18 +484,18 @@ retry_cell() {
 		expect_match "$c an unrelated apt-get run says what to do instead of retrying" \
 			"$(cat "$T/retry.out")" 'nothing has changed since.*relpkg rollback'
 		cx env DEBIAN_FRONTEND=noninteractive apt-get -y -q remove "lc${FMT}p" >/dev/null 2>&1
-		set -- dpkg --configure -a
+		cx dpkg --configure -a >"$T/retry.out" 2>&1
+		expect_match "$c 'dpkg --configure -a' is refused at once" "$(cat "$T/retry.out")" 'nothing has changed since'
+		expect_eq "$c 1.0 was not stopped (same MainPID)" "$(mainpid)" "$r_pid"
+		expect_eq "$c no new failed journal line" "$(cx grep -c "	failed	" "/var/lib/relpkg/$NAME/journal")" "$r_fails"
+		journal_is "$c the journal says the retry was refused" "$NAME" 1.0 1.3 refused - 'refused'
+		check "$c 1.0 still answers" answers 1.0
+		cx env RELPKG_RETRY=1 dpkg --configure -a >"$T/retry.out" 2>&1
+		expect_match "$c with RELPKG_RETRY=1 it is tried again (and fails again)" "$(cat "$T/retry.out")" 'health check'
 	else
-		set -- rpm -U --replacepkgs "/srv/rpms/$NAME-1.3-1.noarch.rpm"
+		cx rpm -U --replacepkgs "/srv/rpms/$NAME-1.3-1.noarch.rpm" >"$T/retry.out" 2>&1
+		expect_match "$c installing 1.3 again on purpose tries again (and fails again)" "$(cat "$T/retry.out")" 'health check'
 	fi
-	cx "$@" >"$T/retry.out" 2>&1
-	expect_match "$c '$*' is refused at once" "$(cat "$T/retry.out")" 'nothing has changed since'
-	expect_eq "$c 1.0 was not stopped (same MainPID)" "$(mainpid)" "$r_pid"
-	expect_eq "$c no new failed journal line" "$(cx grep -c "	failed	" "/var/lib/relpkg/$NAME/journal")" "$r_fails"
-	journal_is "$c the journal says the retry was refused" "$NAME" 1.0 1.3 refused - 'refused'
-	check "$c 1.0 still answers" answers 1.0
-	cx env RELPKG_RETRY=1 "$@" >"$T/retry.out" 2>&1
-	expect_match "$c with RELPKG_RETRY=1 it is tried again (and fails again)" "$(cat "$T/retry.out")" 'health check'
 	check "$c 1.0 answers after the deliberate retry" answers 1.0
 }
 

@@ -6,7 +6,7 @@
 # `relpkg pin --release`; a target libsolv finds uninstallable is refused
 # and nothing changes.
 # shellcheck shell=sh disable=SC2016 # single-quoted scripts run inside
-need_cmd systemd-nspawn nsenter debootstrap python3
+need_cmd systemd-nspawn nsenter debootstrap python3 curl
 need_relpkg
 [ "$(id -u)" = 0 ] || skip_file "needs root (mounts, systemd-nspawn)"
 . "$TOP/tests/container/lib.sh"
@@ -48,11 +48,22 @@ expect_eq "apt's candidate is 3.0.0-1" \
 # the same store over HTTP: a static server on the host's loopback
 (cd "$store" && exec python3 -m http.server "$HTTP" --bind 127.0.0.1 >/dev/null 2>&1) &
 httpd=$!
-sleep 1
+# under load python takes a while to listen: wait for it (15 s at most)
+i=0
+while [ $i -lt 150 ] && ! curl -fs -o /dev/null "http://127.0.0.1:$HTTP/Release"; do
+	sleep 0.1
+	i=$((i + 1))
+done
 ct_sh "$CT" "echo 'deb [trusted=yes] http://127.0.0.1:$HTTP/ ./' >/etc/apt/sources.list.d/store.list"
-check "apt-get update reads the store over HTTP" ct_sh "$CT" 'apt-get -q update 2>&1 | grep -q "127.0.0.1"'
+check "apt-get update reads the store over HTTP" ct_sh "$CT" \
+	'apt-get -q update >/root/update.log 2>&1; grep -q "127.0.0.1" /root/update.log && ! grep -Eq "^(Err|W|E):" /root/update.log || { cat /root/update.log; exit 1; }'
+# 2.0.0 first, so that it is a version that ran healthy here: rollback goes
+# to the newest lower version that did (relpkg-rollback(1))
+check "apt-get install lcs=2.0.0-1" ct_sh "$CT" \
+	'apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install lcs=2.0.0-1 >/root/apt.log 2>&1 || { tail -n 30 /root/apt.log; exit 1; }'
+expect_eq "2.0.0 answers" "$(ct_http_get $PORT)" 2.0.0
 check "apt-get install gets 3.0.0" ct_sh "$CT" \
-	'apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install lcs >/dev/null 2>&1'
+	'apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install lcs >/root/apt.log 2>&1 || { tail -n 30 /root/apt.log; exit 1; }'
 expect_eq "3.0.0 answers" "$(ct_http_get $PORT)" 3.0.0
 
 out=$(ct_exec "$CT" relpkg rollback lcs --dry-run 2>&1)
@@ -96,7 +107,9 @@ ct_copy_in "$CT" "$RELPKG_IN_CT" /usr/local/bin/relpkg
 ct_copy_in "$CT" "$store" /srv/
 ct_sh "$CT" 'mkdir -p /etc/yum.repos.d; printf "[store]\nname=store\nbaseurl=file:///srv/store\ngpgcheck=0\nenabled=1\n" >/etc/yum.repos.d/store.repo'
 DNF='dnf -y -q --setopt=install_weak_deps=0'
-check "dnf install gets 3.0.0" ct_sh "$CT" "$DNF install lcs >/dev/null 2>&1"
+check "dnf install lcs-2.0.0" ct_sh "$CT" "$DNF install lcs-2.0.0 >/dev/null 2>&1"
+expect_eq "2.0.0 answers (rpm)" "$(ct_http_get $PORT)" 2.0.0
+check "dnf upgrade gets 3.0.0" ct_sh "$CT" "$DNF upgrade lcs >/dev/null 2>&1"
 expect_eq "3.0.0 answers (rpm)" "$(ct_http_get $PORT)" 3.0.0
 check "relpkg rollback lcs --yes (dnf)" ct_exec "$CT" relpkg rollback lcs --yes --rpm
 expect_eq "2.0.0 answers after the dnf rollback" "$(ct_http_get $PORT)" 2.0.0
