@@ -21,12 +21,12 @@ OBJS := main.o cmd_build.o cmd_status.o cmd_rollback.o cmd_pin.o cmd_history.o r
         digest.o payload.o deb_write.o rpm_write.o rpm_header.o deps.o \
         atomic.o error.o buf.o elfarch.o \
         cmd_repo.o repo.o repo_apt.o repo_rpm.o \
-        cmd_vercmp.o solve.o cmd_inspect.o cmd_verify.o pkginfo.o deb_pkg.o rpm_pkg.o rpm_read.o
+        cmd_vercmp.o solve.o cmd_inspect.o cmd_verify.o pkginfo.o deb_pkg.o rpm_pkg.o
 OBJ := $(addprefix $(B)/,$(OBJS))
 
 HOOKS := $(sort $(wildcard hooks/*.sh hooks/deb/* hooks/rpm/*))
 
-all: $(B)/relpkg $(B)/mapver $(B)/solvread $(B)/rollbackt
+all: $(B)/relpkg $(B)/mapver $(B)/solvread $(B)/rollbackt $(B)/candorder
 
 $(B)/relpkg: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
@@ -40,6 +40,13 @@ $(B)/rollbackt: $(B)/rollbackt.o $(B)/rollback.o $(B)/solve.o $(B)/error.o $(B)/
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/rollbackt.o: tests/rollbackt.c src/*.h | $(B)
+	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+
+# Prints a store's rollback candidates in solve.c's order (tests/t_verorder.sh).
+$(B)/candorder: $(B)/candorder.o $(B)/solve.o $(B)/error.o $(B)/buf.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/candorder.o: tests/candorder.c src/*.h | $(B)
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
 # Reads a package back with libsolv (tests).
@@ -71,7 +78,8 @@ asan:
 	# a sanitizer report must not look like relpkg's own exit status 1
 	ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:halt_on_error=1:print_stacktrace=1 \
 	RELPKG=$(CURDIR)/build/asan/relpkg MAPVER=$(CURDIR)/build/asan/mapver \
-	    SOLVREAD=$(CURDIR)/build/asan/solvread ROLLBACKT=$(CURDIR)/build/asan/rollbackt sh tests/run
+	    SOLVREAD=$(CURDIR)/build/asan/solvread ROLLBACKT=$(CURDIR)/build/asan/rollbackt \
+	    CANDORDER=$(CURDIR)/build/asan/candorder sh tests/run
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang, ASan and
 # UBSan into build/fuzz.  `make fuzz` runs each for FUZZ_SECONDS on a

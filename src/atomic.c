@@ -65,27 +65,34 @@ int scratch_open(const char *dir)
 	return fd;
 }
 
-int atomic_open(struct atomic *a, const char *dir, const char *name)
+int write_full(int fd, const void *p, size_t n)
 {
-	memset(a, 0, sizeof *a);
-	a->dir = xstrdup(dir);
-	a->name = xstrdup(name);
-	a->fd = tmpfile_open(dir, 0644);
-	if (a->fd >= 0) {
-		fchmod(a->fd, 0644);
-		return 0;
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
 	}
-	struct buf b = BUF_INIT;
-	buf_addf(&b, "%s/.%s.tmp-XXXXXX", dir, name);
-	a->fd = mkostemp(b.p, O_CLOEXEC);
-	if (a->fd < 0) {
-		rp_errno("cannot create a file in %s", dir);
-		buf_free(&b);
-		return -1;
-	}
-	fchmod(a->fd, 0644);
-	a->tmpname = buf_detach(&b);
 	return 0;
+}
+
+int write_all(int fd, const void *p, size_t n, const char *what)
+{
+	return write_full(fd, p, n) < 0 ? rp_errno("%s: write", what) : 0;
+}
+
+int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return rp_errno("%s", dir);
+	int rc = fsync(fd) < 0 ? rp_errno("%s: fsync", dir) : 0;
+	close(fd);
+	return rc;
 }
 
 static void free_names(struct atomic *a)
@@ -94,6 +101,31 @@ static void free_names(struct atomic *a)
 	free(a->name);
 	free(a->tmpname);
 	a->dir = a->name = a->tmpname = NULL;
+}
+
+int atomic_open(struct atomic *a, const char *dir, const char *name)
+{
+	memset(a, 0, sizeof *a);
+	a->dir = xstrdup(dir);
+	a->name = xstrdup(name);
+	a->fd = tmpfile_open(dir, 0644);
+	if (a->fd < 0) {
+		struct buf b = BUF_INIT;
+		buf_addf(&b, "%s/.%s.tmp-XXXXXX", dir, name);
+		a->fd = mkostemp(b.p, O_CLOEXEC);
+		if (a->fd >= 0)
+			a->tmpname = buf_detach(&b);
+		buf_free(&b);
+	}
+	/* the mode regardless of the umask: packages and pins are read by others */
+	if (a->fd < 0 || fchmod(a->fd, 0644) < 0) {
+		int e = errno;
+		rp_errno("cannot create a file in %s", dir);
+		atomic_abort(a);
+		errno = e;
+		return -1;
+	}
+	return 0;
 }
 
 int atomic_commit(struct atomic *a)
@@ -121,12 +153,9 @@ int atomic_commit(struct atomic *a)
 		rp_errno("%s: rename", final.p);
 		goto fail;
 	}
-	int dfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
+	/* the rename is durable once the directory is: a failure here is
+	 * reported (the file is in place, but may not survive a power cut) */
+	rc = fsync_dir(a->dir);
 	goto out;
 fail:
 	/* every failure removes the temporary name: nothing is left behind */
@@ -149,4 +178,20 @@ void atomic_abort(struct atomic *a)
 	if (a->tmpname)
 		unlink(a->tmpname);
 	free_names(a);
+}
+
+int atomic_write_file(const char *dir, const char *name, const void *p, size_t n)
+{
+	struct atomic a;
+	if (atomic_open(&a, dir, name) < 0)
+		return -1;
+	struct buf path = BUF_INIT;
+	buf_addf(&path, "%s/%s", dir, name);
+	int rc = write_all(a.fd, p, n, path.p);
+	buf_free(&path);
+	if (rc < 0) {
+		atomic_abort(&a);
+		return -1;
+	}
+	return atomic_commit(&a);
 }

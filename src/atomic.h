@@ -1,4 +1,6 @@
-/* atomic.h — output files that appear whole or not at all.
+/* atomic.h — output files that appear whole or not at all, and the one
+ * write loop.  Every file another program (or a later relpkg) reads is
+ * written through here: packages, pins, the store's pool files.
  *
  * An atomic file is written as an anonymous file (O_TMPFILE) in the
  * destination directory, so a crash leaves nothing behind; commit()
@@ -11,6 +13,8 @@
 #ifndef RELPKG_ATOMIC_H
 #define RELPKG_ATOMIC_H
 
+#include <stddef.h>
+
 struct atomic {
 	int fd;
 	char *dir;      /* owned */
@@ -18,10 +22,23 @@ struct atomic {
 	char *tmpname;  /* named temp (fallback when O_TMPFILE is unsupported), owned */
 };
 
-/* 0, or -1 after rp_err(). */
+/* 0, or -1 after rp_err() (errno kept from the failing call). */
 int atomic_open(struct atomic *a, const char *dir, const char *name);
+/* fsync, link/rename over the final name, fsync the directory; every
+ * step checked.  Closes and frees a either way. */
 int atomic_commit(struct atomic *a);
 void atomic_abort(struct atomic *a);
+/* The whole file dir/name = p[0..n), mode 0644, through the above. */
+int atomic_write_file(const char *dir, const char *name, const void *p, size_t n);
+
+/* fsync of a directory (after a rename in it).  0, or -1 after rp_err(). */
+int fsync_dir(const char *dir);
+
+/* Writes all n bytes, retrying short writes and EINTR.  write_full: 0, or
+ * -1 with errno set and no message (for worker threads, see error.h);
+ * write_all: 0, or -1 after rp_errno("<what>: write"). */
+int write_full(int fd, const void *p, size_t n);
+int write_all(int fd, const void *p, size_t n, const char *what);
 
 /* An anonymous scratch file in dir (removed when closed).  fd or -1. */
 int scratch_open(const char *dir);

@@ -19,11 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The policy's comparator: solve_candidates() has made fmt's version
+ * order ready (solve_vercmp_ready), so this cannot fail. */
 static int evr_cmp(void *ctx, const char *a, const char *b)
 {
-	int r = 0;
-	solve_vercmp(*(enum pkgfmt *)ctx, a, b, &r);
-	return r;
+	return solve_verorder(*(enum pkgfmt *)ctx, a, b);
 }
 
 static void usage(void)

@@ -8,12 +8,11 @@
 #include "digest.h"
 #include "error.h"
 #include "exec.h"
+#include "solve.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <solv/evr.h>
-#include <solv/pool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,36 +107,6 @@ int repo_file_digests(const char *path, struct repo_digests *d)
 	return rc;
 }
 
-/* One pool per format, made on first use and kept: sorting a store calls
- * this n log n times.  TODO(merge): solve_vercmp() in solve.c has the
- * same rules but makes a pool per call and can fail, which a qsort
- * comparator cannot report; hence vercmp_ready() below. */
-static Pool *vercmp_pool[2];
-
-static int vercmp_ready(void)
-{
-	for (int i = 0; i < 2; i++) {
-		if (vercmp_pool[i])
-			continue;
-		vercmp_pool[i] = pool_create();
-		if (pool_setdisttype(vercmp_pool[i], i ? DISTTYPE_DEB : DISTTYPE_RPM) < 0) {
-			pool_free(vercmp_pool[i]);
-			vercmp_pool[i] = NULL;
-			return rp_err("this libsolv cannot use %s version rules (built without multi-semantics)",
-				      i ? "dpkg's" : "rpm's");
-		}
-	}
-	return 0;
-}
-
-int repo_vercmp(enum repo_format f, const char *a, const char *b)
-{
-	if (vercmp_ready() < 0)
-		return strcmp(a, b) < 0 ? -1 : strcmp(a, b) > 0;  /* callers checked vercmp_ready() */
-	int c = pool_evrcmp_str(vercmp_pool[f == RF_DEB], a, b, EVRCMP_COMPARE);
-	return c < 0 ? -1 : c > 0;
-}
-
 void repo_xml_escape(struct buf *b, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -175,21 +144,6 @@ int repo_gzip(const void *p, size_t n, struct buf *out)
 	out->len += z.total_out;
 	out->p[out->len] = 0;
 	deflateEnd(&z);
-	return 0;
-}
-
-static int write_all(int fd, const void *p, size_t n, const char *what)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return rp_errno("%s: write", what);
-		c += w;
-		n -= (size_t)w;
-	}
 	return 0;
 }
 
@@ -321,17 +275,13 @@ static struct repo_txn_op *txn_nth(struct repo_txn *t, size_t k)
 	return NULL;
 }
 
+/* After the renames: the new set is in place, so a failed directory
+ * fsync is a warning (it may not survive a power cut), not a failure. */
 static void fsync_dir_of(const char *path)
 {
-	char *d = xstrdup(path);
-	char *slash = strrchr(d, '/');
-	if (slash)
-		*slash = 0;
-	int fd = open(slash ? d : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	char *d = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	if (fsync_dir(d) < 0)
+		rp_warn("%s (the store's new files may not survive a power cut)", rp_errmsg());
 	free(d);
 }
 
@@ -454,7 +404,7 @@ static void entry_render(const struct repo_entry *e, struct buf *b)
 {
 	buf_adds(b, ENTRY_MAGIC);
 	buf_addf(b, "format %s\nname %s\nversion %s\narch %s\nfile %s\nsize %llu\nsha256 %s\nmtime %lld\n",
-		 e->format == RF_DEB ? "deb" : "rpm", e->name, e->version, e->arch, e->file,
+		 e->format == FMT_DEB ? "deb" : "rpm", e->name, e->version, e->arch, e->file,
 		 (unsigned long long)e->size, e->sha256, (long long)e->mtime);
 	for (int i = 0; i < FR_N; i++) {
 		buf_addf(b, "frag %d %zu\n", i, e->frag[i].len);
@@ -606,7 +556,7 @@ int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_e
 		rp_err("%s: corrupt entry (bad %s)", what, bad);
 		goto out;
 	}
-	e->format = !strcmp(v[0], "rpm") ? RF_RPM : RF_DEB;
+	e->format = !strcmp(v[0], "rpm") ? FMT_RPM : FMT_DEB;
 	e->name = xstrdup(v[1]);
 	e->version = xstrdup(v[2]);
 	e->arch = xstrdup(v[3]);
@@ -633,7 +583,7 @@ int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_e
 		rp_err("%s: corrupt entry (data after the last fragment)", what);
 		goto out;
 	}
-	if (e->format == RF_DEB) {
+	if (e->format == FMT_DEB) {
 		/* the stanza goes into Packages as it is: it must be one the
 		 * reader would have rendered for this very entry */
 		if (e->frag[FR_FILELISTS].len || e->frag[FR_OTHER].len || !e->frag[FR_PACKAGES].len) {
@@ -692,8 +642,8 @@ static int cmp_entries(const void *pa, const void *pb)
 	if (c)
 		return c;
 	if (a->format != b->format)
-		return a->format == RF_DEB ? -1 : 1;
-	c = repo_vercmp(a->format, a->version, b->version);
+		return a->format == FMT_DEB ? -1 : 1;
+	c = solve_verorder(a->format, a->version, b->version);
 	if (c)
 		return c;
 	c = strcmp(a->arch, b->arch);
@@ -710,7 +660,7 @@ static int index_load(const char *dir, struct repo_entries *es)
 {
 	struct buf idx = BUF_INIT, path = BUF_INIT;
 	index_dir(&idx, dir);
-	if (vercmp_ready() < 0) {
+	if (solve_vercmp_ready(FMT_DEB) < 0 || solve_vercmp_ready(FMT_RPM) < 0) {
 		buf_free(&idx);
 		return -1;
 	}
@@ -906,7 +856,7 @@ static int store_stage(struct store *s, struct repo_entries *es, struct repo_txn
 
 /* ---- repo add -------------------------------------------------------------- */
 
-static int sniff_format(const char *path, enum repo_format *f)
+static int sniff_format(const char *path, enum pkgfmt *f)
 {
 	unsigned char m[8] = { 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -915,9 +865,9 @@ static int sniff_format(const char *path, enum repo_format *f)
 	ssize_t r = read(fd, m, sizeof m);
 	close(fd);
 	if (r == 8 && !memcmp(m, "!<arch>\n", 8))
-		*f = RF_DEB;
+		*f = FMT_DEB;
 	else if (r >= 4 && m[0] == 0xed && m[1] == 0xab && m[2] == 0xee && m[3] == 0xdb)
-		*f = RF_RPM;
+		*f = FMT_RPM;
 	else
 		return rp_err("%s: not a .deb or .rpm package", path);
 	return 0;
@@ -969,7 +919,11 @@ static int copy_in(const char *dir, const struct repo_entry *e)
 		goto out;
 	}
 	struct timespec ts[2] = { { e->mtime, 0 }, { e->mtime, 0 } };
-	futimens(a.fd, ts);
+	if (futimens(a.fd, ts) < 0) {   /* the file time is the package's <time file=> */
+		rp_errno("%s: futimens", e->file);
+		atomic_abort(&a);
+		goto out;
+	}
 	rc = atomic_commit(&a);
 out:
 	if (in >= 0)
@@ -1006,11 +960,11 @@ int repo_add(const char *dir, char **paths, int n, const struct repo_add_opts *o
 	/* 1. read every input before touching DIR: a bad one changes nothing */
 	for (int i = 0; i < n; i++) {
 		struct repo_digests d;
-		enum repo_format f = RF_DEB;
+		enum pkgfmt f = FMT_DEB;
 		struct repo_entry *e = entries_push(&add);
 		if (sniff_format(paths[i], &f) < 0 || repo_file_digests(paths[i], &d) < 0)
 			goto out;
-		if ((f == RF_DEB ? repo_deb_read : repo_rpm_read)(paths[i], &d, e) < 0) {
+		if ((f == FMT_DEB ? repo_deb_read : repo_rpm_read)(paths[i], &d, e) < 0) {
 			rp_err_context("%s", paths[i]);
 			goto out;
 		}
@@ -1115,7 +1069,7 @@ int repo_list(const char *dir, int json)
 		buf_adds(&b, "[");
 	for (size_t i = 0; i < es.n; i++) {
 		const struct repo_entry *e = &es.v[i];
-		const char *fmt = e->format == RF_DEB ? "deb" : "rpm";
+		const char *fmt = e->format == FMT_DEB ? "deb" : "rpm";
 		if (!json) {
 			buf_addf(&b, "%s %s %s %s %s\n", e->name, e->version, e->arch, fmt, e->file);
 			continue;
@@ -1190,7 +1144,7 @@ static void print_dropped(const struct repo_entries *es, const char *drop, const
 	for (size_t i = 0; i < es->n; i++)
 		if (drop[i] && !quiet)
 			printf("%s %s %s %s %s %s\n", what, es->v[i].name, es->v[i].version, es->v[i].arch,
-			       es->v[i].format == RF_DEB ? "deb" : "rpm", es->v[i].file);
+			       es->v[i].format == FMT_DEB ? "deb" : "rpm", es->v[i].file);
 }
 
 int repo_prune(const char *dir, long keep, int dry_run, const struct repo_add_opts *o)
@@ -1220,7 +1174,7 @@ int repo_prune(const char *dir, long keep, int dry_run, const struct repo_add_op
 		const char *last = NULL;
 		for (size_t i = end; i > beg; i--) {
 			const struct repo_entry *e = &es.v[i - 1];
-			if (!last || repo_vercmp(e->format, e->version, last) != 0)
+			if (!last || solve_verorder(e->format, e->version, last) != 0)
 				versions++;
 			last = e->version;
 			if (versions > keep) {

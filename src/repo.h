@@ -30,19 +30,18 @@
 #define RELPKG_REPO_H
 
 #include "buf.h"
+#include "version.h"        /* enum pkgfmt */
 
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-
-enum repo_format { RF_DEB, RF_RPM };
 
 /* Fragment slots: a deb has FR_PACKAGES; an rpm the three XML fragments. */
 enum { FR_PACKAGES = 0, FR_PRIMARY = 0, FR_FILELISTS = 1, FR_OTHER = 2, FR_N = 3 };
 
 /* One package of the store.  Every field is owned. */
 struct repo_entry {
-	enum repo_format format;
+	enum pkgfmt format;
 	char *name, *version, *arch;    /* version: deb "Version"; rpm "[E:]V-R" */
 	char *file;                     /* relative to DIR: "pool/..." */
 	uint64_t size;
@@ -130,9 +129,6 @@ struct repo_sign {
 };
 int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t);
 int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t);
-
-/* -1/0/1 with the rules of the entry's format (libsolv). */
-int repo_vercmp(enum repo_format f, const char *a, const char *b);
 
 /* Shared helpers for the writers. */
 void repo_xml_escape(struct buf *b, const char *s);

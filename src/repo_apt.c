@@ -291,7 +291,7 @@ int repo_deb_control(const char *control, size_t len, const struct repo_digests 
 {
 	if (repo_control_check(control, len) < 0)
 		return -1;
-	e->format = RF_DEB;
+	e->format = FMT_DEB;
 	e->name = field(control, "Package");
 	e->version = field(control, "Version");
 	e->arch = field(control, "Architecture");
@@ -355,7 +355,7 @@ int repo_apt_write(const char *dir, const struct repo_entries *es, const struct 
 
 	for (size_t i = 0; i < es->n; i++) {
 		const struct repo_entry *e = &es->v[i];
-		if (e->format != RF_DEB)
+		if (e->format != FMT_DEB)
 			continue;
 		buf_add(&pk, buf_str(&e->frag[FR_PACKAGES]), e->frag[FR_PACKAGES].len);
 		buf_addc(&pk, '\n');

@@ -1,14 +1,13 @@
 /* repo_rpm.c — the rpm-md side of the store: reads an .rpm's headers
- * (lead, signature header, main header; not the payload) into the
- * primary / filelists / other XML fragments createrepo_c would write for
- * it, and writes repodata/ (checksum-named files, repomd.xml last).
- *
- * TODO(merge): the header reader here is private; fold it into
- * rpm_read.c's once that exists. */
+ * (lead, signature header, main header through rpm_header.c, as inspect
+ * and verify do; not the payload) into the primary / filelists / other
+ * XML fragments createrepo_c would write for it, and writes repodata/
+ * (checksum-named files, repomd.xml last). */
 #include "repo.h"
 #include "buf.h"
 #include "digest.h"
 #include "error.h"
+#include "rpm_header.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,191 +18,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* tags of the main header (rpmtag.h) */
-enum {
-	T_NAME = 1000, T_VERSION = 1001, T_RELEASE = 1002, T_EPOCH = 1003, T_SUMMARY = 1004,
-	T_DESCRIPTION = 1005, T_BUILDTIME = 1006, T_BUILDHOST = 1007, T_SIZE = 1009, T_VENDOR = 1011,
-	T_LICENSE = 1014, T_PACKAGER = 1015, T_GROUP = 1016, T_URL = 1020, T_ARCH = 1022,
-	T_OLDFILENAMES = 1027, T_FILEMODES = 1030, T_FILEFLAGS = 1037, T_SOURCERPM = 1044,
-	T_ARCHIVESIZE = 1046, T_PROVIDENAME = 1047, T_REQUIREFLAGS = 1048, T_REQUIRENAME = 1049,
-	T_REQUIREVERSION = 1050, T_CONFLICTFLAGS = 1053, T_CONFLICTNAME = 1054, T_CONFLICTVERSION = 1055,
-	T_CHANGELOGTIME = 1080, T_CHANGELOGNAME = 1081, T_CHANGELOGTEXT = 1082, T_OBSOLETENAME = 1090,
-	T_SOURCEPACKAGE = 1106, T_PROVIDEFLAGS = 1112, T_PROVIDEVERSION = 1113, T_OBSOLETEFLAGS = 1114,
-	T_OBSOLETEVERSION = 1115, T_DIRINDEXES = 1116, T_BASENAMES = 1117, T_DIRNAMES = 1118,
-	T_LONGSIZE = 5009,
-	/* signature header */
-	S_PAYLOADSIZE = 1007, S_LONGARCHIVESIZE = 271,
-};
-enum { TY_INT16 = 3, TY_INT32 = 4, TY_INT64 = 5, TY_STRING = 6, TY_BIN = 7, TY_STRARRAY = 8, TY_I18N = 9 };
-enum {
-	SENSE_LESS = 1 << 1, SENSE_GREATER = 1 << 2, SENSE_EQUAL = 1 << 3, SENSE_PREREQ = 1 << 6,
-	SENSE_SCRIPT_PRE = 1 << 9, SENSE_SCRIPT_POST = 1 << 10,
-};
-enum { FILE_GHOST = 1 << 6 };
-
-#define LEAD_SIZE 96
-#define HDR_MAX_TAGS 0xffff
-#define HDR_MAX_DATA (256u << 20)   /* rpm's own limit */
 #define CHANGELOG_LIMIT 10          /* createrepo_c's default --changelog-limit */
 
-/* One parsed header: the index (host byte order) and the data store. */
-struct hdr {
-	uint32_t il, dl;
-	unsigned char *index;   /* il * 16 bytes, big-endian, owned */
-	unsigned char *data;    /* dl bytes, owned */
-};
-
-struct tagval {
-	uint32_t type, count;
-	const unsigned char *p; /* into hdr.data */
-	size_t avail;           /* bytes from p to the end of the data */
-};
-
-static uint32_t be32(const unsigned char *p)
+/* All strings of a string tag (pointers into h; the array is the
+ * caller's), or NULL with *n = 0 where the tag is absent or not a string:
+ * the XML leaves out what it cannot render, as createrepo_c. */
+static const char **strs(const struct rpmhdr *h, uint32_t tag, uint32_t *n)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void hdr_free(struct hdr *h)
-{
-	free(h->index);
-	free(h->data);
-	memset(h, 0, sizeof *h);
-}
-
-static int read_exact(int fd, void *p, size_t n, off_t *pos)
-{
-	unsigned char *c = p;
-	while (n) {
-		ssize_t r = read(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return rp_errno("read");
-		if (r == 0)
-			return rp_err("truncated rpm header");
-		c += r;
-		n -= (size_t)r;
-		*pos += r;
-	}
-	return 0;
-}
-
-/* Reads one header at the current position; checks every index entry's
- * offset against the data store, so lookups below cannot run off it. */
-static int hdr_read(int fd, struct hdr *h, off_t *pos, const char *what)
-{
-	unsigned char pre[16];
-	memset(h, 0, sizeof *h);
-	if (read_exact(fd, pre, 16, pos) < 0)
-		return rp_err_context("%s header", what);
-	if (pre[0] != 0x8e || pre[1] != 0xad || pre[2] != 0xe8 || pre[3] != 0x01)
-		return rp_err("%s header: bad magic", what);
-	h->il = be32(pre + 8);
-	h->dl = be32(pre + 12);
-	if (h->il == 0 || h->il > HDR_MAX_TAGS || h->dl > HDR_MAX_DATA)
-		return rp_err("%s header: implausible size (%u tags, %u bytes)", what, h->il, h->dl);
-	h->index = xmalloc((size_t)h->il * 16);
-	h->data = xmalloc(h->dl ? h->dl : 1);
-	if (read_exact(fd, h->index, (size_t)h->il * 16, pos) < 0 || read_exact(fd, h->data, h->dl, pos) < 0) {
-		hdr_free(h);
-		return rp_err_context("%s header", what);
-	}
-	for (uint32_t i = 0; i < h->il; i++) {
-		const unsigned char *e = h->index + 16 * i;
-		uint32_t type = be32(e + 4), off = be32(e + 8), count = be32(e + 12);
-		if (i == 0 && (be32(e) == 62 || be32(e) == 63))
-			continue;       /* region tag: its offset points at the trailer */
-		if (type > TY_I18N || off > h->dl || count > h->dl) {
-			hdr_free(h);
-			return rp_err("%s header: corrupt index entry %u", what, i);
-		}
-	}
-	return 0;
-}
-
-static int hdr_get(const struct hdr *h, uint32_t tag, struct tagval *v)
-{
-	for (uint32_t i = 0; i < h->il; i++) {
-		const unsigned char *e = h->index + 16 * i;
-		if (be32(e) != tag)
-			continue;
-		uint32_t off = be32(e + 8);
-		if (off > h->dl)
-			return 0;
-		v->type = be32(e + 4);
-		v->count = be32(e + 12);
-		v->p = h->data + off;
-		v->avail = h->dl - off;
-		return 1;
-	}
-	return 0;
-}
-
-/* The first string of a STRING, I18NSTRING or STRING_ARRAY tag; NULL if
- * absent or not NUL-terminated inside the data. */
-static const char *hdr_str(const struct hdr *h, uint32_t tag)
-{
-	struct tagval v;
-	if (!hdr_get(h, tag, &v) || (v.type != TY_STRING && v.type != TY_I18N && v.type != TY_STRARRAY))
+	const char **v = NULL;
+	long c = rpmhdr_find(h, tag) ? rpmhdr_strv(h, tag, &v) : 0;
+	*n = c > 0 ? (uint32_t)c : 0;
+	if (c <= 0) {
+		free(v);
 		return NULL;
-	return memchr(v.p, 0, v.avail) ? (const char *)v.p : NULL;
-}
-
-/* All strings of a STRING_ARRAY (or I18N) tag; *n = count.  Pointers into
- * h; the array is owned by the caller. */
-static const char **hdr_strs(const struct hdr *h, uint32_t tag, uint32_t *n)
-{
-	struct tagval v;
-	*n = 0;
-	if (!hdr_get(h, tag, &v) || (v.type != TY_STRARRAY && v.type != TY_I18N && v.type != TY_STRING))
-		return NULL;
-	const char **out = xmalloc((v.count ? v.count : 1) * sizeof *out);
-	const unsigned char *p = v.p, *end = v.p + v.avail;
-	for (uint32_t i = 0; i < v.count; i++) {
-		const unsigned char *z = memchr(p, 0, (size_t)(end - p));
-		if (!z) {
-			free(out);
-			return NULL;
-		}
-		out[i] = (const char *)p;
-		p = z + 1;
 	}
-	*n = v.count;
-	return out;
+	return v;
 }
 
-/* Integers of an INT16/INT32/INT64 tag, widened; owned by the caller. */
-static uint64_t *hdr_ints(const struct hdr *h, uint32_t tag, uint32_t *n)
+static int int0(const struct rpmhdr *h, uint32_t tag, uint64_t *x)
 {
-	struct tagval v;
-	*n = 0;
-	if (!hdr_get(h, tag, &v))
-		return NULL;
-	size_t w = v.type == TY_INT16 ? 2 : v.type == TY_INT32 ? 4 : v.type == TY_INT64 ? 8 : 0;
-	if (!w || (size_t)v.count * w > v.avail)
-		return NULL;
-	uint64_t *out = xmalloc((v.count ? v.count : 1) * sizeof *out);
-	for (uint32_t i = 0; i < v.count; i++) {
-		const unsigned char *p = v.p + i * w;
-		uint64_t x = 0;
-		for (size_t k = 0; k < w; k++)
-			x = x << 8 | p[k];
-		out[i] = x;
-	}
-	*n = v.count;
-	return out;
-}
-
-static int hdr_int(const struct hdr *h, uint32_t tag, uint64_t *x)
-{
-	uint32_t n;
-	uint64_t *v = hdr_ints(h, tag, &n);
-	int ok = v && n > 0;
-	if (ok)
-		*x = v[0];
-	free(v);
-	return ok;
+	return rpmhdr_int(h, tag, 0, x) == 0;
 }
 
 /* ---- rendering, following createrepo_c's parsehdr.c / xml_dump_*.c ------ */
@@ -229,12 +63,12 @@ static void attr(struct buf *b, const char *name, const char *v)
 
 static const char *flag_str(uint64_t f)
 {
-	switch (f & (SENSE_LESS | SENSE_GREATER | SENSE_EQUAL)) {
-	case SENSE_LESS: return "LT";
-	case SENSE_GREATER: return "GT";
-	case SENSE_EQUAL: return "EQ";
-	case SENSE_LESS | SENSE_EQUAL: return "LE";
-	case SENSE_GREATER | SENSE_EQUAL: return "GE";
+	switch (f & (RPMSENSE_LESS | RPMSENSE_GREATER | RPMSENSE_EQUAL)) {
+	case RPMSENSE_LESS: return "LT";
+	case RPMSENSE_GREATER: return "GT";
+	case RPMSENSE_EQUAL: return "EQ";
+	case RPMSENSE_LESS | RPMSENSE_EQUAL: return "LE";
+	case RPMSENSE_GREATER | RPMSENSE_EQUAL: return "GE";
 	default: return NULL;
 	}
 }
@@ -284,12 +118,12 @@ static void files_free(struct files *f)
 	memset(f, 0, sizeof *f);
 }
 
-static int files_read(const struct hdr *h, struct files *f)
+static int files_read(const struct rpmhdr *h, struct files *f)
 {
 	uint32_t nb = 0, nd = 0, ni = 0, nm = 0, nf = 0;
-	const char **base = hdr_strs(h, T_BASENAMES, &nb);
-	const char **dirs = hdr_strs(h, T_DIRNAMES, &nd);
-	uint64_t *di = hdr_ints(h, T_DIRINDEXES, &ni);
+	const char **base = strs(h, RPMTAG_BASENAMES, &nb);
+	const char **dirs = strs(h, RPMTAG_DIRNAMES, &nd);
+	uint64_t *di = rpmhdr_ints(h, RPMTAG_DIRINDEXES, &ni);
 	int rc = -1;
 	memset(f, 0, sizeof *f);
 	if (base) {
@@ -309,15 +143,15 @@ static int files_read(const struct hdr *h, struct files *f)
 			f->n = i + 1;
 		}
 	} else {
-		const char **old = hdr_strs(h, T_OLDFILENAMES, &nb);
+		const char **old = strs(h, RPMTAG_OLDFILENAMES, &nb);
 		f->path = xcalloc(nb ? nb : 1, sizeof *f->path);
 		for (uint32_t i = 0; i < nb; i++)
 			f->path[i] = xstrdup(old[i]);
 		f->n = nb;
 		free(old);
 	}
-	f->mode = hdr_ints(h, T_FILEMODES, &nm);
-	f->flags = hdr_ints(h, T_FILEFLAGS, &nf);
+	f->mode = rpmhdr_ints(h, RPMTAG_FILEMODES, &nm);
+	f->flags = rpmhdr_ints(h, RPMTAG_FILEFLAGS, &nf);
 	if (f->n && (nm != f->n || nf != f->n)) {
 		rp_err("file list: FILEMODES/FILEFLAGS do not match the %u files", f->n);
 		goto out;
@@ -337,7 +171,7 @@ static void files_xml(struct buf *b, const struct files *f, int primary_only)
 	for (uint32_t i = 0; i < f->n; i++) {
 		if (primary_only && !is_primary(f->path[i]))
 			continue;
-		const char *type = S_ISDIR((mode_t)f->mode[i]) ? "dir" : (f->flags[i] & FILE_GHOST) ? "ghost" : NULL;
+		const char *type = S_ISDIR((mode_t)f->mode[i]) ? "dir" : (f->flags[i] & RPMFILE_GHOST) ? "ghost" : NULL;
 		buf_adds(b, primary_only ? "    <file" : "  <file");
 		if (type)
 			buf_addf(b, " type=\"%s\"", type);
@@ -358,14 +192,14 @@ static int has_file(const struct files *f, const char *p)
 /* One dependency list (rpm:provides, rpm:requires, ...), with
  * createrepo_c's filters on requires: rpmlib(), the package's own primary
  * files, what it provides itself, and exact duplicates. */
-static int deps_xml(struct buf *b, const struct hdr *h, const char *el, uint32_t tn, uint32_t tf, uint32_t tv,
+static int deps_xml(struct buf *b, const struct rpmhdr *h, const char *el, uint32_t tn, uint32_t tf, uint32_t tv,
 		    int requires, const struct files *f)
 {
 	uint32_t nn = 0, nf = 0, nv = 0, np = 0;
-	const char **name = hdr_strs(h, tn, &nn);
-	uint64_t *flags = hdr_ints(h, tf, &nf);
-	const char **ver = hdr_strs(h, tv, &nv);
-	const char **prov = requires ? hdr_strs(h, T_PROVIDENAME, &np) : NULL;
+	const char **name = strs(h, tn, &nn);
+	uint64_t *flags = rpmhdr_ints(h, tf, &nf);
+	const char **ver = strs(h, tv, &nv);
+	const char **prov = requires ? strs(h, RPMTAG_PROVIDENAME, &np) : NULL;
 	int rc = 0, opened = 0;
 	if (!name || !nn)
 		goto out;
@@ -375,7 +209,7 @@ static int deps_xml(struct buf *b, const struct hdr *h, const char *el, uint32_t
 	}
 	for (uint32_t i = 0; i < nn; i++) {
 		const char *fl = flag_str(flags[i]);
-		int pre = requires && (flags[i] & (SENSE_PREREQ | SENSE_SCRIPT_PRE | SENSE_SCRIPT_POST));
+		int pre = requires && (flags[i] & (RPMSENSE_PREREQ | RPMSENSE_SCRIPT_PRE | RPMSENSE_SCRIPT_POST));
 		if (!*name[i])
 			continue;
 		if (requires) {
@@ -391,7 +225,7 @@ static int deps_xml(struct buf *b, const struct hdr *h, const char *el, uint32_t
 			int dup = 0;
 			for (uint32_t k = 0; k < i && !dup; k++) {
 				const char *fk = flag_str(flags[k]);
-				int prek = (flags[k] & (SENSE_PREREQ | SENSE_SCRIPT_PRE | SENSE_SCRIPT_POST)) != 0;
+				int prek = (flags[k] & (RPMSENSE_PREREQ | RPMSENSE_SCRIPT_PRE | RPMSENSE_SCRIPT_POST)) != 0;
 				dup = !strcmp(name[k], name[i]) && !strcmp(ver[k], ver[i]) && prek == pre &&
 				      ((!fk && !fl) || (fk && fl && !strcmp(fk, fl)));
 			}
@@ -435,23 +269,23 @@ static int check_token(const char *what, const char *v)
 /* Every string of the header that ends up in the XML (and in `repo list`)
  * must be UTF-8: primary.xml says encoding="UTF-8", and one stray byte
  * makes the whole document ill-formed for every client. */
-static int check_utf8(const struct hdr *h)
+static int check_utf8(const struct rpmhdr *h)
 {
 	static const struct { uint32_t tag; const char *name; } tags[] = {
-		{ T_NAME, "NAME" }, { T_VERSION, "VERSION" }, { T_RELEASE, "RELEASE" }, { T_ARCH, "ARCH" },
-		{ T_SUMMARY, "SUMMARY" }, { T_DESCRIPTION, "DESCRIPTION" }, { T_PACKAGER, "PACKAGER" },
-		{ T_URL, "URL" }, { T_LICENSE, "LICENSE" }, { T_VENDOR, "VENDOR" }, { T_GROUP, "GROUP" },
-		{ T_BUILDHOST, "BUILDHOST" }, { T_SOURCERPM, "SOURCERPM" },
-		{ T_PROVIDENAME, "PROVIDENAME" }, { T_PROVIDEVERSION, "PROVIDEVERSION" },
-		{ T_REQUIRENAME, "REQUIRENAME" }, { T_REQUIREVERSION, "REQUIREVERSION" },
-		{ T_CONFLICTNAME, "CONFLICTNAME" }, { T_CONFLICTVERSION, "CONFLICTVERSION" },
-		{ T_OBSOLETENAME, "OBSOLETENAME" }, { T_OBSOLETEVERSION, "OBSOLETEVERSION" },
-		{ T_CHANGELOGNAME, "CHANGELOGNAME" }, { T_CHANGELOGTEXT, "CHANGELOGTEXT" },
-		{ T_BASENAMES, "BASENAMES" }, { T_DIRNAMES, "DIRNAMES" }, { T_OLDFILENAMES, "OLDFILENAMES" },
+		{ RPMTAG_NAME, "NAME" }, { RPMTAG_VERSION, "VERSION" }, { RPMTAG_RELEASE, "RELEASE" }, { RPMTAG_ARCH, "ARCH" },
+		{ RPMTAG_SUMMARY, "SUMMARY" }, { RPMTAG_DESCRIPTION, "DESCRIPTION" }, { RPMTAG_PACKAGER, "PACKAGER" },
+		{ RPMTAG_URL, "URL" }, { RPMTAG_LICENSE, "LICENSE" }, { RPMTAG_VENDOR, "VENDOR" }, { RPMTAG_GROUP, "GROUP" },
+		{ RPMTAG_BUILDHOST, "BUILDHOST" }, { RPMTAG_SOURCERPM, "SOURCERPM" },
+		{ RPMTAG_PROVIDENAME, "PROVIDENAME" }, { RPMTAG_PROVIDEVERSION, "PROVIDEVERSION" },
+		{ RPMTAG_REQUIRENAME, "REQUIRENAME" }, { RPMTAG_REQUIREVERSION, "REQUIREVERSION" },
+		{ RPMTAG_CONFLICTNAME, "CONFLICTNAME" }, { RPMTAG_CONFLICTVERSION, "CONFLICTVERSION" },
+		{ RPMTAG_OBSOLETENAME, "OBSOLETENAME" }, { RPMTAG_OBSOLETEVERSION, "OBSOLETEVERSION" },
+		{ RPMTAG_CHANGELOGNAME, "CHANGELOGNAME" }, { RPMTAG_CHANGELOGTEXT, "CHANGELOGTEXT" },
+		{ RPMTAG_BASENAMES, "BASENAMES" }, { RPMTAG_DIRNAMES, "DIRNAMES" }, { RPMTAG_OLDFILENAMES, "OLDFILENAMES" },
 	};
 	for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
 		uint32_t n = 0;
-		const char **v = hdr_strs(h, tags[i].tag, &n);
+		const char **v = strs(h, tags[i].tag, &n);
 		int bad = -1;
 		for (uint32_t k = 0; k < n && bad < 0; k++)
 			if (!repo_utf8_valid(v[k], strlen(v[k])))
@@ -467,33 +301,26 @@ static int check_utf8(const struct hdr *h)
 
 int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_entry *e)
 {
-	struct hdr sig = { 0 }, h = { 0 };
+	struct rpmhdr sig = { 0 }, h = { 0 };
 	struct files f = { 0 };
 	int rc = -1;
-	off_t pos = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return rp_errno("%s", path);
-	unsigned char lead[LEAD_SIZE];
-	if (read_exact(fd, lead, LEAD_SIZE, &pos) < 0 || hdr_read(fd, &sig, &pos, "signature") < 0)
-		goto out;
-	/* the signature header is padded to 8 bytes */
-	if (pos % 8) {
-		unsigned char pad[8];
-		if (read_exact(fd, pad, (size_t)(8 - pos % 8), &pos) < 0)
-			goto out;
+	if (rpmhdr_read_pkg(fd, &sig, &h) < 0) {
+		close(fd);      /* the reader's message, word for word as inspect's and verify's */
+		return -1;
 	}
-	off_t hstart = pos;
-	if (hdr_read(fd, &h, &pos, "main") < 0)
-		goto out;
-	off_t hend = pos;
+	/* the lead, the signature header padded to 8 bytes, the main header */
+	off_t hstart = RPM_LEAD_SIZE + (off_t)((sig.len + 7) / 8 * 8);
+	off_t hend = hstart + (off_t)h.len;
 
 	if (check_utf8(&h) < 0)
 		goto out;
-	const char *name = hdr_str(&h, T_NAME), *ver = hdr_str(&h, T_VERSION), *rel = hdr_str(&h, T_RELEASE);
+	const char *name = rpmhdr_str(&h, RPMTAG_NAME), *ver = rpmhdr_str(&h, RPMTAG_VERSION), *rel = rpmhdr_str(&h, RPMTAG_RELEASE);
 	uint64_t src = 0;
-	int is_src = hdr_int(&h, T_SOURCEPACKAGE, &src) && src;
-	const char *arch = is_src ? "src" : hdr_str(&h, T_ARCH);
+	int is_src = int0(&h, RPMTAG_SOURCEPACKAGE, &src) && src;
+	const char *arch = is_src ? "src" : rpmhdr_str(&h, RPMTAG_ARCH);
 	if (check_token("name", name) < 0 || check_token("version", ver) < 0 || check_token("release", rel) < 0 ||
 	    check_token("arch", arch) < 0)
 		goto out;
@@ -502,13 +329,13 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 		goto out;
 	}
 	uint64_t epoch = 0;
-	int has_epoch = hdr_int(&h, T_EPOCH, &epoch);
+	int has_epoch = int0(&h, RPMTAG_EPOCH, &epoch);
 	char ebuf[32];
 	snprintf(ebuf, sizeof ebuf, "%llu", (unsigned long long)epoch);
 	if (files_read(&h, &f) < 0)
 		goto out;
 
-	e->format = RF_RPM;
+	e->format = FMT_RPM;
 	e->name = xstrdup(name);
 	struct buf b = BUF_INIT;
 	if (has_epoch)
@@ -522,11 +349,11 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 	memcpy(e->sha256, d->sha256, sizeof e->sha256);
 
 	uint64_t btime = 0, isize = 0, asize = 0;
-	hdr_int(&h, T_BUILDTIME, &btime);
-	if (!hdr_int(&h, T_LONGSIZE, &isize))
-		hdr_int(&h, T_SIZE, &isize);
-	if (!hdr_int(&sig, S_LONGARCHIVESIZE, &asize) && !hdr_int(&sig, S_PAYLOADSIZE, &asize))
-		hdr_int(&h, T_ARCHIVESIZE, &asize);
+	int0(&h, RPMTAG_BUILDTIME, &btime);
+	if (!int0(&h, RPMTAG_LONGSIZE, &isize))
+		int0(&h, RPMTAG_SIZE, &isize);
+	if (!int0(&sig, RPMSIGTAG_LONGARCHIVESIZE, &asize) && !int0(&sig, RPMSIGTAG_PAYLOADSIZE, &asize))
+		int0(&h, RPMTAG_ARCHIVESIZE, &asize);
 
 	/* primary */
 	struct buf *p = &e->frag[FR_PRIMARY];
@@ -539,26 +366,26 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 	attr(p, "rel", rel);
 	buf_adds(p, "/>\n");
 	buf_addf(p, "  <checksum type=\"sha256\" pkgid=\"YES\">%s</checksum>\n", d->sha256);
-	text_el(p, "  ", "summary", hdr_str(&h, T_SUMMARY));
-	text_el(p, "  ", "description", hdr_str(&h, T_DESCRIPTION));
-	text_el(p, "  ", "packager", hdr_str(&h, T_PACKAGER));
-	text_el(p, "  ", "url", hdr_str(&h, T_URL));
+	text_el(p, "  ", "summary", rpmhdr_str(&h, RPMTAG_SUMMARY));
+	text_el(p, "  ", "description", rpmhdr_str(&h, RPMTAG_DESCRIPTION));
+	text_el(p, "  ", "packager", rpmhdr_str(&h, RPMTAG_PACKAGER));
+	text_el(p, "  ", "url", rpmhdr_str(&h, RPMTAG_URL));
 	buf_addf(p, "  <time file=\"%lld\" build=\"%llu\"/>\n", (long long)d->mtime, (unsigned long long)btime);
 	buf_addf(p, "  <size package=\"%llu\" installed=\"%llu\" archive=\"%llu\"/>\n",
 		 (unsigned long long)d->size, (unsigned long long)isize, (unsigned long long)asize);
 	buf_adds(p, "  <location");
 	attr(p, "href", e->file);
 	buf_adds(p, "/>\n  <format>\n");
-	text_el(p, "    ", "rpm:license", hdr_str(&h, T_LICENSE));
-	text_el(p, "    ", "rpm:vendor", hdr_str(&h, T_VENDOR));
-	text_el(p, "    ", "rpm:group", hdr_str(&h, T_GROUP));
-	text_el(p, "    ", "rpm:buildhost", hdr_str(&h, T_BUILDHOST));
-	text_el(p, "    ", "rpm:sourcerpm", hdr_str(&h, T_SOURCERPM));
+	text_el(p, "    ", "rpm:license", rpmhdr_str(&h, RPMTAG_LICENSE));
+	text_el(p, "    ", "rpm:vendor", rpmhdr_str(&h, RPMTAG_VENDOR));
+	text_el(p, "    ", "rpm:group", rpmhdr_str(&h, RPMTAG_GROUP));
+	text_el(p, "    ", "rpm:buildhost", rpmhdr_str(&h, RPMTAG_BUILDHOST));
+	text_el(p, "    ", "rpm:sourcerpm", rpmhdr_str(&h, RPMTAG_SOURCERPM));
 	buf_addf(p, "    <rpm:header-range start=\"%lld\" end=\"%lld\"/>\n", (long long)hstart, (long long)hend);
-	if (deps_xml(p, &h, "rpm:provides", T_PROVIDENAME, T_PROVIDEFLAGS, T_PROVIDEVERSION, 0, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:requires", T_REQUIRENAME, T_REQUIREFLAGS, T_REQUIREVERSION, 1, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:conflicts", T_CONFLICTNAME, T_CONFLICTFLAGS, T_CONFLICTVERSION, 0, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:obsoletes", T_OBSOLETENAME, T_OBSOLETEFLAGS, T_OBSOLETEVERSION, 0, &f) < 0)
+	if (deps_xml(p, &h, "rpm:provides", RPMTAG_PROVIDENAME, RPMTAG_PROVIDEFLAGS, RPMTAG_PROVIDEVERSION, 0, &f) < 0 ||
+	    deps_xml(p, &h, "rpm:requires", RPMTAG_REQUIRENAME, RPMTAG_REQUIREFLAGS, RPMTAG_REQUIREVERSION, 1, &f) < 0 ||
+	    deps_xml(p, &h, "rpm:conflicts", RPMTAG_CONFLICTNAME, RPMTAG_CONFLICTFLAGS, RPMTAG_CONFLICTVERSION, 0, &f) < 0 ||
+	    deps_xml(p, &h, "rpm:obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION, 0, &f) < 0)
 		goto out;
 	files_xml(p, &f, 1);
 	buf_adds(p, "  </format>\n</package>\n");
@@ -584,9 +411,9 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 	buf_add(o, head.p, head.len);
 	buf_free(&head);
 	uint32_t nt = 0, nn = 0, nx = 0;
-	uint64_t *ct = hdr_ints(&h, T_CHANGELOGTIME, &nt);
-	const char **cn = hdr_strs(&h, T_CHANGELOGNAME, &nn);
-	const char **cx = hdr_strs(&h, T_CHANGELOGTEXT, &nx);
+	uint64_t *ct = rpmhdr_ints(&h, RPMTAG_CHANGELOGTIME, &nt);
+	const char **cn = strs(&h, RPMTAG_CHANGELOGNAME, &nn);
+	const char **cx = strs(&h, RPMTAG_CHANGELOGTEXT, &nx);
 	if (ct && cn && cx) {
 		uint32_t n = nt < nn ? nt : nn;
 		n = n < nx ? n : nx;
@@ -621,8 +448,8 @@ out:
 	if (rc < 0)
 		rp_err_context("not a valid .rpm");
 	close(fd);
-	hdr_free(&sig);
-	hdr_free(&h);
+	rpmhdr_free(&sig);
+	rpmhdr_free(&h);
 	files_free(&f);
 	return rc;
 }
@@ -723,7 +550,7 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 	int rc = -1;
 	size_t n = 0;
 	for (size_t i = 0; i < es->n; i++)
-		n += es->v[i].format == RF_RPM;
+		n += es->v[i].format == FMT_RPM;
 	buf_addf(&rdir, "%s/repodata", dir);
 	time_t now = repo_now();
 
@@ -732,7 +559,7 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 		buf_adds(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 		buf_addf(x, open_tag[k], n);
 		for (size_t i = 0; i < es->n; i++)
-			if (es->v[i].format == RF_RPM)
+			if (es->v[i].format == FMT_RPM)
 				buf_add(x, buf_str(&es->v[i].frag[k]), es->v[i].frag[k].len);
 		buf_adds(x, close_tag[k]);
 		if (repo_gzip(x->p, x->len, &md[k].gz) < 0)

@@ -3,7 +3,7 @@
  *
  * Layout: a 96-byte lead (magic ed ab ee db, signature type 5), the
  * signature header padded to 8 bytes, the main header (both decoded by
- * rpm_read.c), then the compressed cpio payload to the end of the file.
+ * rpm_header.c), then the compressed cpio payload to the end of the file.
  * verify checks, in this order, and stops at the first failure: the lead;
  * both headers' structure; SHA256 and SHA1 of the main header bytes;
  * SIZE (header + payload); MD5 (header + payload) if present;
@@ -14,7 +14,7 @@
 #include "digest.h"
 #include "error.h"
 #include "pkginfo.h"
-#include "rpm_read.h"
+#include "rpm_header.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -25,21 +25,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum {
-	SIG_SIZE = 1000, SIG_MD5 = 1004, SIG_LONGSIZE = 270, SIG_SHA1 = 269, SIG_SHA256 = 273,
-	T_NAME = 1000, T_VERSION = 1001, T_RELEASE = 1002, T_EPOCH = 1003, T_SUMMARY = 1004,
-	T_SIZE = 1009, T_PACKAGER = 1015, T_ARCH = 1022,
-	T_FILESIZES = 1028, T_FILEMODES = 1030, T_FILEDIGESTS = 1035, T_FILELINKTOS = 1036,
-	T_FILEFLAGS = 1037, T_FILEUSERNAME = 1039, T_FILEGROUPNAME = 1040, T_FILEINODES = 1096,
-	T_REQUIREFLAGS = 1048, T_REQUIRENAME = 1049, T_REQUIREVERSION = 1050,
-	T_OLDFILENAMES = 1027, T_DIRINDEXES = 1116, T_BASENAMES = 1117, T_DIRNAMES = 1118,
-	T_PAYLOADFORMAT = 1124, T_PAYLOADCOMPRESSOR = 1125,
-	T_FILEDIGESTALGO = 5011, T_LONGFILESIZES = 5008, T_LONGSIZE = 5009,
-	T_PAYLOADDIGEST = 5092, T_PAYLOADDIGESTALGO = 5093,
-};
-
-enum { SENSE_LESS = 1 << 1, SENSE_GREATER = 1 << 2, SENSE_EQUAL = 1 << 3, SENSE_RPMLIB = 1 << 24 };
-enum { FF_GHOST = 1 << 6 };
 enum { PGP_MD5 = 1, PGP_SHA1 = 2, PGP_SHA256 = 8 };
 
 /* The header's file arrays, one element per file (pointers into the header). */
@@ -54,41 +39,14 @@ struct rfiles {
 struct rpmread {
 	int fd;
 	struct pkginfo *pi;
-	struct rhdr sig, hdr;
+	struct rpmhdr sig, hdr;
 	off_t payload_off;      /* where the payload starts */
 	struct rfiles rf;
 };
 
-static int read_lead(int fd)
-{
-	unsigned char l[96];
-	size_t got = 0;
-	while (got < sizeof l) {
-		ssize_t r = read(fd, l + got, sizeof l - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return rp_errno("lead");
-		if (r == 0)
-			return rp_err("truncated in the lead");
-		got += (size_t)r;
-	}
-	if (l[0] != 0xed || l[1] != 0xab || l[2] != 0xee || l[3] != 0xdb)
-		return rp_err("lead: no rpm magic");
-	if (l[78] != 0 || l[79] != 5)
-		return rp_err("lead: signature type %u, want 5 (header-style)", l[78] << 8 | l[79]);
-	return 0;
-}
-
 static int read_headers(struct rpmread *r)
 {
-	if (read_lead(r->fd) < 0 || rhdr_read(r->fd, &r->sig, "signature header") < 0)
-		return -1;
-	size_t pad = (8 - r->sig.len % 8) % 8;
-	unsigned char zeros[8];
-	if (pad && read(r->fd, zeros, pad) != (ssize_t)pad)
-		return rp_err("truncated after the signature header");
-	if (rhdr_read(r->fd, &r->hdr, "header") < 0)
+	if (rpmhdr_read_pkg(r->fd, &r->sig, &r->hdr) < 0)
 		return -1;
 	r->payload_off = lseek(r->fd, 0, SEEK_CUR);
 	if (r->payload_off < 0)
@@ -103,14 +61,14 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-static char *evr_of(const struct rhdr *h)
+static char *evr_of(const struct rpmhdr *h)
 {
 	struct buf b = BUF_INIT;
 	uint64_t e;
-	if (rhdr_int(h, T_EPOCH, 0, &e) == 0)
+	if (rpmhdr_int(h, RPMTAG_EPOCH, 0, &e) == 0)
 		buf_addf(&b, "%llu:", (unsigned long long)e);
-	buf_adds(&b, rhdr_str(h, T_VERSION) ? rhdr_str(h, T_VERSION) : "");
-	const char *rel = rhdr_str(h, T_RELEASE);
+	buf_adds(&b, rpmhdr_str(h, RPMTAG_VERSION) ? rpmhdr_str(h, RPMTAG_VERSION) : "");
+	const char *rel = rpmhdr_str(h, RPMTAG_RELEASE);
 	if (rel)
 		buf_addf(&b, "-%s", rel);
 	return buf_detach(&b);
@@ -128,29 +86,29 @@ static int seen_bare(const char **names, const char **vers, long i)
 }
 
 /* "a, b >= 1.0" from REQUIRENAME/FLAGS/VERSION, without rpmlib() ones. */
-static int depends_of(const struct rhdr *h, char **out)
+static int depends_of(const struct rpmhdr *h, char **out)
 {
 	const char **names, **vers;
-	long n = rhdr_strv(h, T_REQUIRENAME, &names);
-	long nv = rhdr_strv(h, T_REQUIREVERSION, &vers);
+	long n = rpmhdr_strv(h, RPMTAG_REQUIRENAME, &names);
+	long nv = rpmhdr_strv(h, RPMTAG_REQUIREVERSION, &vers);
 	struct buf b = BUF_INIT;
 	int rc = 0;
-	if (n < 0 || nv < 0 || (nv && nv != n) || (n && rhdr_count(h, T_REQUIREFLAGS) != (uint32_t)n)) {
+	if (n < 0 || nv < 0 || (nv && nv != n) || (n && rpmhdr_count(h, RPMTAG_REQUIREFLAGS) != (uint32_t)n)) {
 		rc = rp_err("header: the require arrays disagree");
 		goto out;
 	}
 	for (long i = 0; i < n; i++) {
 		uint64_t fl = 0;
-		rhdr_int(h, T_REQUIREFLAGS, (uint32_t)i, &fl);
-		if ((fl & SENSE_RPMLIB) || !strncmp(names[i], "rpmlib(", 7))
+		rpmhdr_int(h, RPMTAG_REQUIREFLAGS, (uint32_t)i, &fl);
+		if ((fl & RPMSENSE_RPMLIB) || !strncmp(names[i], "rpmlib(", 7))
 			continue;
 		if (seen_bare(names, vers, i))
 			continue;   /* the same bare name twice (/bin/sh, once per script) */
 		buf_adds(&b, b.len ? ", " : "");
 		buf_adds(&b, names[i]);
-		if (vers && vers[i][0] && (fl & (SENSE_LESS | SENSE_GREATER | SENSE_EQUAL)))
-			buf_addf(&b, " %s%s%s %s", fl & SENSE_LESS ? "<" : "", fl & SENSE_GREATER ? ">" : "",
-				 fl & SENSE_EQUAL ? "=" : "", vers[i]);
+		if (vers && vers[i][0] && (fl & (RPMSENSE_LESS | RPMSENSE_GREATER | RPMSENSE_EQUAL)))
+			buf_addf(&b, " %s%s%s %s", fl & RPMSENSE_LESS ? "<" : "", fl & RPMSENSE_GREATER ? ">" : "",
+				 fl & RPMSENSE_EQUAL ? "=" : "", vers[i]);
 	}
 	*out = b.len ? buf_detach(&b) : NULL;
 out:
@@ -160,14 +118,15 @@ out:
 	return rc;
 }
 
-static void add_scripts(struct pkginfo *pi, const struct rhdr *h)
+static void add_scripts(struct pkginfo *pi, const struct rpmhdr *h)
 {
 	static const struct { uint32_t tag; const char *name; } s[] = {
-		{ 1151, "%pretrans" }, { 1023, "%pre" }, { 1024, "%post" }, { 1025, "%preun" },
-		{ 1026, "%postun" }, { 1152, "%posttrans" }, { 1079, "%verifyscript" },
+		{ RPMTAG_PRETRANS, "%pretrans" }, { RPMTAG_PREIN, "%pre" }, { RPMTAG_POSTIN, "%post" },
+		{ RPMTAG_PREUN, "%preun" }, { RPMTAG_POSTUN, "%postun" }, { RPMTAG_POSTTRANS, "%posttrans" },
+		{ RPMTAG_VERIFYSCRIPT, "%verifyscript" },
 	};
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
-		const char *body = rhdr_str(h, s[i].tag);
+		const char *body = rpmhdr_str(h, s[i].tag);
 		if (body)
 			pkginfo_add_script(pi, s[i].name, strlen(body));
 	}
@@ -176,16 +135,16 @@ static void add_scripts(struct pkginfo *pi, const struct rhdr *h)
 static int read_meta(struct rpmread *r)
 {
 	struct pkginfo *pi = r->pi;
-	const struct rhdr *h = &r->hdr;
-	pi->name = dup_or_null(rhdr_str(h, T_NAME));
-	if (!pi->name || !rhdr_str(h, T_VERSION))
+	const struct rpmhdr *h = &r->hdr;
+	pi->name = dup_or_null(rpmhdr_str(h, RPMTAG_NAME));
+	if (!pi->name || !rpmhdr_str(h, RPMTAG_VERSION))
 		return rp_err("header: no %s", pi->name ? "VERSION" : "NAME");
 	pi->version = evr_of(h);
-	pi->arch = dup_or_null(rhdr_str(h, T_ARCH));
-	pi->maintainer = dup_or_null(rhdr_str(h, T_PACKAGER));
-	pi->summary = dup_or_null(rhdr_str(h, T_SUMMARY));
+	pi->arch = dup_or_null(rpmhdr_str(h, RPMTAG_ARCH));
+	pi->maintainer = dup_or_null(rpmhdr_str(h, RPMTAG_PACKAGER));
+	pi->summary = dup_or_null(rpmhdr_str(h, RPMTAG_SUMMARY));
 	uint64_t size;
-	if (rhdr_int(h, T_LONGSIZE, 0, &size) == 0 || rhdr_int(h, T_SIZE, 0, &size) == 0) {
+	if (rpmhdr_int(h, RPMTAG_LONGSIZE, 0, &size) == 0 || rpmhdr_int(h, RPMTAG_SIZE, 0, &size) == 0) {
 		pi->installed_size = size;
 		pi->has_installed_size = 1;
 	}
@@ -207,24 +166,24 @@ static void rfiles_free(struct rfiles *f)
 }
 
 /* Paths from DIRNAMES[DIRINDEXES[i]] + BASENAMES[i] (or OLDFILENAMES). */
-static int file_paths(const struct rhdr *h, struct rfiles *f)
+static int file_paths(const struct rpmhdr *h, struct rfiles *f)
 {
 	const char **base = NULL, **dirs = NULL;
-	long nb = rhdr_strv(h, T_BASENAMES, &base), nd = rhdr_strv(h, T_DIRNAMES, &dirs);
+	long nb = rpmhdr_strv(h, RPMTAG_BASENAMES, &base), nd = rpmhdr_strv(h, RPMTAG_DIRNAMES, &dirs);
 	int rc = -1;
 	if (nb < 0 || nd < 0)
 		goto out;
 	if (nb == 0) {
 		free(base);
 		base = NULL;
-		nb = rhdr_strv(h, T_OLDFILENAMES, &base);
+		nb = rpmhdr_strv(h, RPMTAG_OLDFILENAMES, &base);
 		if (nb < 0)
 			goto out;
 		nd = -1;
 	}
 	f->n = (uint32_t)nb;
 	f->path = xcalloc(f->n, sizeof *f->path);
-	if (nd >= 0 && rhdr_count(h, T_DIRINDEXES) != f->n && f->n) {
+	if (nd >= 0 && rpmhdr_count(h, RPMTAG_DIRINDEXES) != f->n && f->n) {
 		rp_err("header: DIRINDEXES and BASENAMES disagree");
 		goto out;
 	}
@@ -234,7 +193,7 @@ static int file_paths(const struct rhdr *h, struct rfiles *f)
 			f->path[i] = xstrdup(base[i]);
 			continue;
 		}
-		if (rhdr_int(h, T_DIRINDEXES, i, &di) < 0 || di >= (uint64_t)nd) {
+		if (rpmhdr_int(h, RPMTAG_DIRINDEXES, i, &di) < 0 || di >= (uint64_t)nd) {
 			rp_err("header: file %u: directory index out of range", i);
 			goto out;
 		}
@@ -250,9 +209,9 @@ out:
 }
 
 /* An optional string array must have one element per file. */
-static int per_file_strv(const struct rhdr *h, uint32_t tag, uint32_t n, const char ***v)
+static int per_file_strv(const struct rpmhdr *h, uint32_t tag, uint32_t n, const char ***v)
 {
-	long k = rhdr_strv(h, tag, v);
+	long k = rpmhdr_strv(h, tag, v);
 	if (k < 0)
 		return -1;
 	if (k && (uint32_t)k != n)
@@ -264,43 +223,43 @@ static int per_file_strv(const struct rhdr *h, uint32_t tag, uint32_t n, const c
 	return 0;
 }
 
-static int per_file_ints(const struct rhdr *h, uint32_t tag, uint32_t n, int required)
+static int per_file_ints(const struct rpmhdr *h, uint32_t tag, uint32_t n, int required)
 {
-	uint32_t k = rhdr_count(h, tag);
+	uint32_t k = rpmhdr_count(h, tag);
 	if (k == n || (!k && !required))
 		return 0;
 	return rp_err("header: tag %u has %u elements for %u files", tag, k, n);
 }
 
-static uint64_t file_size(const struct rhdr *h, uint32_t i)
+static uint64_t file_size(const struct rpmhdr *h, uint32_t i)
 {
 	uint64_t v = 0;
-	if (rhdr_int(h, T_LONGFILESIZES, i, &v) < 0)
-		rhdr_int(h, T_FILESIZES, i, &v);
+	if (rpmhdr_int(h, RPMTAG_LONGFILESIZES, i, &v) < 0)
+		rpmhdr_int(h, RPMTAG_FILESIZES, i, &v);
 	return v;
 }
 
 static int read_files(struct rpmread *r)
 {
-	const struct rhdr *h = &r->hdr;
+	const struct rpmhdr *h = &r->hdr;
 	struct rfiles *f = &r->rf;
 	const char **users = NULL, **groups = NULL;
 	int rc = -1;
 	if (file_paths(h, f) < 0)
 		goto out;
 	uint32_t n = f->n;
-	if (per_file_ints(h, T_FILEMODES, n, 1) < 0 ||
-	    per_file_ints(h, rhdr_count(h, T_LONGFILESIZES) ? T_LONGFILESIZES : T_FILESIZES, n, 1) < 0 ||
-	    per_file_ints(h, T_FILEFLAGS, n, 0) < 0 || per_file_ints(h, T_FILEINODES, n, 0) < 0 ||
-	    per_file_strv(h, T_FILEDIGESTS, n, &f->digest) < 0 ||
-	    per_file_strv(h, T_FILELINKTOS, n, &f->linkto) < 0 ||
-	    per_file_strv(h, T_FILEUSERNAME, n, &users) < 0 ||
-	    per_file_strv(h, T_FILEGROUPNAME, n, &groups) < 0)
+	if (per_file_ints(h, RPMTAG_FILEMODES, n, 1) < 0 ||
+	    per_file_ints(h, rpmhdr_count(h, RPMTAG_LONGFILESIZES) ? RPMTAG_LONGFILESIZES : RPMTAG_FILESIZES, n, 1) < 0 ||
+	    per_file_ints(h, RPMTAG_FILEFLAGS, n, 0) < 0 || per_file_ints(h, RPMTAG_FILEINODES, n, 0) < 0 ||
+	    per_file_strv(h, RPMTAG_FILEDIGESTS, n, &f->digest) < 0 ||
+	    per_file_strv(h, RPMTAG_FILELINKTOS, n, &f->linkto) < 0 ||
+	    per_file_strv(h, RPMTAG_FILEUSERNAME, n, &users) < 0 ||
+	    per_file_strv(h, RPMTAG_FILEGROUPNAME, n, &groups) < 0)
 		goto out;
 	for (uint32_t i = 0; i < n; i++) {
 		struct pkgfile *pf = pkginfo_add_file(r->pi);
 		uint64_t mode = 0;
-		rhdr_int(h, T_FILEMODES, i, &mode);
+		rpmhdr_int(h, RPMTAG_FILEMODES, i, &mode);
 		pf->path = xstrdup(f->path[i]);
 		pf->mode = (uint32_t)mode;
 		pf->size = S_ISREG(pf->mode) ? file_size(h, i) : 0;
@@ -327,7 +286,7 @@ static int hex_eq(const unsigned char *d, unsigned n, const char *want)
 
 static int check_header_digest(const struct rpmread *r, uint32_t tag, enum halgo algo, const char *name)
 {
-	const struct rhdr_entry *e = rhdr_find(&r->sig, tag);
+	const struct rpmhdr_entry *e = rpmhdr_find(&r->sig, tag);
 	if (!e)
 		return 0;
 	if (e->type != RT_STRING)
@@ -338,7 +297,7 @@ static int check_header_digest(const struct rpmread *r, uint32_t tag, enum halgo
 	hasher_update(&hs, r->hdr.blob, r->hdr.len);
 	unsigned n = hasher_final(&hs, d);
 	hasher_release(&hs);
-	if (!hex_eq(d, n, rhdr_str(&r->sig, tag)))
+	if (!hex_eq(d, n, rpmhdr_str(&r->sig, tag)))
 		return rp_err("header %s digest mismatch", name);
 	return 0;
 }
@@ -346,7 +305,7 @@ static int check_header_digest(const struct rpmread *r, uint32_t tag, enum halgo
 static int check_size(const struct rpmread *r)
 {
 	uint64_t want;
-	if (rhdr_int(&r->sig, SIG_LONGSIZE, 0, &want) < 0 && rhdr_int(&r->sig, SIG_SIZE, 0, &want) < 0)
+	if (rpmhdr_int(&r->sig, RPMSIGTAG_LONGSIZE, 0, &want) < 0 && rpmhdr_int(&r->sig, RPMSIGTAG_SIZE, 0, &want) < 0)
 		return 0;
 	struct stat st;
 	if (fstat(r->fd, &st) < 0)
@@ -373,12 +332,12 @@ static int algo_of(uint64_t pgp, enum halgo *out)
  * header + payload, whichever the package carries. */
 static int check_payload_digests(struct rpmread *r)
 {
-	const char *pd = rhdr_str(&r->hdr, T_PAYLOADDIGEST);
+	const char *pd = rpmhdr_str(&r->hdr, RPMTAG_PAYLOADDIGEST);
 	uint32_t md5len = 0;
-	const unsigned char *md5 = rhdr_bin(&r->sig, SIG_MD5, &md5len);
+	const unsigned char *md5 = rpmhdr_bin(&r->sig, RPMSIGTAG_MD5, &md5len);
 	uint64_t pgp = PGP_SHA256;
 	enum halgo palgo;
-	rhdr_int(&r->hdr, T_PAYLOADDIGESTALGO, 0, &pgp);
+	rpmhdr_int(&r->hdr, RPMTAG_PAYLOADDIGESTALGO, 0, &pgp);
 	if (pd && algo_of(pgp, &palgo) < 0)
 		return rp_err("payload digest algorithm %llu not supported", (unsigned long long)pgp);
 	if (md5 && md5len != 16)
@@ -499,7 +458,7 @@ static int check_entry(struct rpmread *r, struct archive *a, struct archive_entr
 		return rp_err("payload holds %s, which the header does not list", name);
 	const char *path = f->path[i];
 	uint64_t mode = 0;
-	rhdr_int(&r->hdr, T_FILEMODES, (uint32_t)i, &mode);
+	rpmhdr_int(&r->hdr, RPMTAG_FILEMODES, (uint32_t)i, &mode);
 	if ((archive_entry_mode(ae) & AE_IFMT) != (mode & S_IFMT))
 		return rp_err("%s: file type differs between header and payload", path);
 	if (S_ISLNK(mode) && f->linkto) {
@@ -533,13 +492,13 @@ static int check_missing(struct rpmread *r)
 	struct rfiles *f = &r->rf;
 	for (uint32_t i = 0; i < f->n; i++) {
 		uint64_t fl = 0, ino = 0, ino2 = 0;
-		rhdr_int(&r->hdr, T_FILEFLAGS, i, &fl);
-		if (f->checked[i] || (fl & FF_GHOST))
+		rpmhdr_int(&r->hdr, RPMTAG_FILEFLAGS, i, &fl);
+		if (f->checked[i] || (fl & RPMFILE_GHOST))
 			continue;
 		int ok = 0;
-		if (rhdr_int(&r->hdr, T_FILEINODES, i, &ino) == 0)
+		if (rpmhdr_int(&r->hdr, RPMTAG_FILEINODES, i, &ino) == 0)
 			for (uint32_t j = 0; j < f->n && !ok; j++)
-				ok = j != i && f->checked[j] && rhdr_int(&r->hdr, T_FILEINODES, j, &ino2) == 0 &&
+				ok = j != i && f->checked[j] && rpmhdr_int(&r->hdr, RPMTAG_FILEINODES, j, &ino2) == 0 &&
 				     ino2 == ino && f->digest && !strcmp(f->digest[i], f->digest[j]);
 		if (!ok)
 			return rp_err("%s: listed in the header, missing from the payload", f->path[i]);
@@ -551,10 +510,10 @@ static int read_payload(struct rpmread *r)
 {
 	struct rfiles *f = &r->rf;
 	uint64_t pgp = PGP_MD5;    /* rpm's default before FILEDIGESTALGO existed */
-	rhdr_int(&r->hdr, T_FILEDIGESTALGO, 0, &pgp);
+	rpmhdr_int(&r->hdr, RPMTAG_FILEDIGESTALGO, 0, &pgp);
 	if (algo_of(pgp, &f->algo) < 0)
 		return rp_err("file digest algorithm %llu not supported", (unsigned long long)pgp);
-	const char *fmt = rhdr_str(&r->hdr, T_PAYLOADFORMAT);
+	const char *fmt = rpmhdr_str(&r->hdr, RPMTAG_PAYLOADFORMAT);
 	if (fmt && strcmp(fmt, "cpio"))
 		return rp_err("payload format '%s' not supported", fmt);
 	uint32_t *order = xmalloc((f->n ? f->n : 1) * sizeof *order);
@@ -567,7 +526,7 @@ static int read_payload(struct rpmread *r)
 	int rc = -1;
 	struct archive *a = archive_read_new();
 	archive_read_support_format_cpio(a);
-	if (filter_for(a, rhdr_str(&r->hdr, T_PAYLOADCOMPRESSOR)) < 0)
+	if (filter_for(a, rpmhdr_str(&r->hdr, RPMTAG_PAYLOADCOMPRESSOR)) < 0)
 		goto out;
 	if (lseek(r->fd, r->payload_off, SEEK_SET) < 0) {
 		rp_errno("lseek");
@@ -598,10 +557,10 @@ out:
 
 static int verify(struct rpmread *r)
 {
-	if (!rhdr_find(&r->sig, SIG_SHA256) && !rhdr_find(&r->sig, SIG_SHA1) && !rhdr_find(&r->sig, SIG_MD5))
+	if (!rpmhdr_find(&r->sig, RPMSIGTAG_SHA256) && !rpmhdr_find(&r->sig, RPMSIGTAG_SHA1) && !rpmhdr_find(&r->sig, RPMSIGTAG_MD5))
 		return rp_err("signature header: no digest (SHA256, SHA1 or MD5)");
-	if (check_header_digest(r, SIG_SHA256, H_SHA256, "SHA256") < 0 ||
-	    check_header_digest(r, SIG_SHA1, H_SHA1, "SHA1") < 0 ||
+	if (check_header_digest(r, RPMSIGTAG_SHA256, H_SHA256, "SHA256") < 0 ||
+	    check_header_digest(r, RPMSIGTAG_SHA1, H_SHA1, "SHA1") < 0 ||
 	    check_size(r) < 0 || check_payload_digests(r) < 0)
 		return -1;
 	return read_payload(r);
@@ -618,7 +577,7 @@ int rpm_pkg_read(int fd, struct pkginfo *pi, enum pkgmode mode)
 	if (rc == 0 && mode == PKG_VERIFY)
 		rc = verify(&r);
 	rfiles_free(&r.rf);
-	rhdr_release(&r.sig);
-	rhdr_release(&r.hdr);
+	rpmhdr_free(&r.sig);
+	rpmhdr_free(&r.hdr);
 	return rc;
 }

@@ -19,33 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* tags */
-enum {
-	SIG_SHA1 = 269, SIG_SHA256 = 273, SIG_SIZE = 1000, SIG_PAYLOADSIZE = 1007,
-	T_I18NTABLE = 100, T_NAME = 1000, T_VERSION, T_RELEASE, T_EPOCH, T_SUMMARY, T_DESCRIPTION,
-	T_BUILDTIME, T_BUILDHOST, T_SIZE = 1009, T_LICENSE = 1014, T_PACKAGER = 1015, T_GROUP = 1016,
-	T_URL = 1020, T_OS = 1021, T_ARCH = 1022, T_PREIN = 1023, T_POSTIN, T_PREUN, T_POSTUN,
-	T_FILESIZES = 1028, T_FILEMODES = 1030, T_FILERDEVS = 1033, T_FILEMTIMES = 1034,
-	T_FILEDIGESTS = 1035, T_FILELINKTOS = 1036, T_FILEFLAGS = 1037, T_FILEUSERNAME = 1039,
-	T_FILEGROUPNAME = 1040, T_SOURCERPM = 1044, T_FILEVERIFYFLAGS = 1045, T_PROVIDENAME = 1047,
-	T_REQUIREFLAGS = 1048, T_REQUIRENAME = 1049, T_REQUIREVERSION = 1050,
-	T_CONFLICTFLAGS = 1053, T_CONFLICTNAME = 1054, T_CONFLICTVERSION = 1055,
-	T_RPMVERSION = 1064, T_CHANGELOGTIME = 1080, T_CHANGELOGNAME = 1081, T_CHANGELOGTEXT = 1082,
-	T_PREINPROG = 1085, T_POSTINPROG, T_PREUNPROG, T_POSTUNPROG,
-	T_FILEDEVICES = 1095, T_FILEINODES = 1096, T_FILELANGS = 1097,
-	T_PROVIDEFLAGS = 1112, T_PROVIDEVERSION = 1113, T_DIRINDEXES = 1116, T_BASENAMES = 1117,
-	T_DIRNAMES = 1118, T_PAYLOADFORMAT = 1124, T_PAYLOADCOMPRESSOR = 1125, T_PAYLOADFLAGS = 1126,
-	T_FILEDIGESTALGO = 5011, T_ENCODING = 5062, T_PAYLOADDIGEST = 5092, T_PAYLOADDIGESTALGO = 5093,
-};
-
-enum {
-	SENSE_LESS = 1 << 1, SENSE_GREATER = 1 << 2, SENSE_EQUAL = 1 << 3,
-	SENSE_INTERP = 1 << 8, SENSE_PRE = 1 << 9, SENSE_POST = 1 << 10, SENSE_PREUN = 1 << 11,
-	SENSE_POSTUN = 1 << 12, SENSE_RPMLIB = 1 << 24, SENSE_CONFIG = 1 << 28,
-};
-
-enum { FF_CONFIG = 1, FF_DOC = 2, FF_NOREPLACE = 16, FF_LICENSE = 128 };
-
 struct rpm_writer {
 	struct pkgwriter base;  /* must be first */
 	const struct pkgmeta *pm;       /* borrowed */
@@ -271,8 +244,8 @@ static int add_user_deps(struct deps_out *d, const char *list, const char *flag)
 			return rp_err("--%s '%s': alternatives ('|') cannot be written in an rpm; "
 				      "build the rpm with a list without them", flag, list);
 		}
-		static const uint32_t fl[] = { 0, SENSE_LESS, SENSE_LESS | SENSE_EQUAL, SENSE_EQUAL,
-					       SENSE_GREATER | SENSE_EQUAL, SENSE_GREATER };
+		static const uint32_t fl[] = { 0, RPMSENSE_LESS, RPMSENSE_LESS | RPMSENSE_EQUAL, RPMSENSE_EQUAL,
+					       RPMSENSE_GREATER | RPMSENSE_EQUAL, RPMSENSE_GREATER };
 		dep_add(d, l.v[i].name, fl[l.v[i].op], l.v[i].version);
 	}
 	deps_free(&l);
@@ -362,7 +335,7 @@ static char *evr(const struct pkgmeta *pm)
 }
 
 static int build_header(struct rpm_writer *w, const struct manifest *m, const unsigned char *payload_sha,
-			struct rpmhdr *h)
+			struct rpmhdr_enc *h)
 {
 	const struct pkgmeta *pm = w->pm;
 	int rc = -1;
@@ -399,13 +372,13 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 		inodes[k] = e->ino;
 		uint32_t f = 0;
 		if (e->flags & EF_CONFIG) {
-			f |= FF_CONFIG | FF_NOREPLACE;
+			f |= RPMFILE_CONFIG | RPMFILE_NOREPLACE;
 			has_config = 1;
 		}
 		if (e->flags & EF_DOC)
-			f |= FF_DOC;
+			f |= RPMFILE_DOC;
 		if (e->flags & EF_LICENSE)
-			f |= FF_LICENSE;
+			f |= RPMFILE_LICENSE;
 		flags[k] = f;
 		if (e->type == E_REG || e->type == E_HARDLINK) {
 			char *hex = xmalloc(65);
@@ -431,35 +404,35 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 		goto out;
 	}
 
-	rpmhdr_strings(h, T_I18NTABLE, (const char *[]){ "C" }, 1);
-	rpmhdr_string(h, T_NAME, pm->name);
-	rpmhdr_string(h, T_VERSION, pm->rpm_version);
-	rpmhdr_string(h, T_RELEASE, pm->release);
+	rpmhdr_enc_strings(h, RPMTAG_HEADERI18NTABLE, (const char *[]){ "C" }, 1);
+	rpmhdr_enc_string(h, RPMTAG_NAME, pm->name);
+	rpmhdr_enc_string(h, RPMTAG_VERSION, pm->rpm_version);
+	rpmhdr_enc_string(h, RPMTAG_RELEASE, pm->release);
 	if (pm->epoch) {
 		uint32_t ep = (uint32_t)strtoul(pm->epoch, NULL, 10);
-		rpmhdr_int32(h, T_EPOCH, &ep, 1);
+		rpmhdr_enc_int32(h, RPMTAG_EPOCH, &ep, 1);
 	}
-	rpmhdr_i18n(h, T_SUMMARY, pm->summary);
+	rpmhdr_enc_i18n(h, RPMTAG_SUMMARY, pm->summary);
 	struct buf desc = BUF_INIT;
 	rpm_fold_description(&desc, pm->description);
-	rpmhdr_i18n(h, T_DESCRIPTION, desc.p);
+	rpmhdr_enc_i18n(h, RPMTAG_DESCRIPTION, desc.p);
 	buf_free(&desc);
 	uint32_t bt = (uint32_t)pm->build_time;
-	rpmhdr_int32(h, T_BUILDTIME, &bt, 1);
-	rpmhdr_string(h, T_BUILDHOST, "relpkg");
+	rpmhdr_enc_int32(h, RPMTAG_BUILDTIME, &bt, 1);
+	rpmhdr_enc_string(h, RPMTAG_BUILDHOST, "relpkg");
 	uint32_t tsize = (uint32_t)total;
-	rpmhdr_int32(h, T_SIZE, &tsize, 1);
-	rpmhdr_string(h, T_LICENSE, pm->license ? pm->license : "Unknown");
-	rpmhdr_string(h, T_PACKAGER, pm->maintainer);
-	rpmhdr_i18n(h, T_GROUP, "Applications/System");
+	rpmhdr_enc_int32(h, RPMTAG_SIZE, &tsize, 1);
+	rpmhdr_enc_string(h, RPMTAG_LICENSE, pm->license ? pm->license : "Unknown");
+	rpmhdr_enc_string(h, RPMTAG_PACKAGER, pm->maintainer);
+	rpmhdr_enc_i18n(h, RPMTAG_GROUP, "Applications/System");
 	if (pm->url)
-		rpmhdr_string(h, T_URL, pm->url);
-	rpmhdr_string(h, T_OS, "linux");
-	rpmhdr_string(h, T_ARCH, pm->rpm_arch);
+		rpmhdr_enc_string(h, RPMTAG_URL, pm->url);
+	rpmhdr_enc_string(h, RPMTAG_OS, "linux");
+	rpmhdr_enc_string(h, RPMTAG_ARCH, pm->rpm_arch);
 
-	static const uint32_t script_tags[4] = { T_PREIN, T_POSTIN, T_PREUN, T_POSTUN };
-	static const uint32_t prog_tags[4] = { T_PREINPROG, T_POSTINPROG, T_PREUNPROG, T_POSTUNPROG };
-	static const uint32_t sense[4] = { SENSE_PRE, SENSE_POST, SENSE_PREUN, SENSE_POSTUN };
+	static const uint32_t script_tags[4] = { RPMTAG_PREIN, RPMTAG_POSTIN, RPMTAG_PREUN, RPMTAG_POSTUN };
+	static const uint32_t prog_tags[4] = { RPMTAG_PREINPROG, RPMTAG_POSTINPROG, RPMTAG_PREUNPROG, RPMTAG_POSTUNPROG };
+	static const uint32_t sense[4] = { RPMSENSE_SCRIPT_PRE, RPMSENSE_SCRIPT_POST, RPMSENSE_SCRIPT_PREUN, RPMSENSE_SCRIPT_POSTUN };
 	for (int i = 0; i < 4; i++) {
 		buf_reset(&tmp);
 		buf_addf(&tmp, "rpm/%s", hook_names_rpm[i]);
@@ -467,53 +440,53 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 		if (!s)
 			goto out;
 		sv_add_owned(&scripts, s);
-		rpmhdr_string(h, script_tags[i], s);
-		rpmhdr_string(h, prog_tags[i], "/bin/sh");
-		dep_add(&req, "/bin/sh", SENSE_INTERP | sense[i], NULL);
+		rpmhdr_enc_string(h, script_tags[i], s);
+		rpmhdr_enc_string(h, prog_tags[i], "/bin/sh");
+		dep_add(&req, "/bin/sh", RPMSENSE_INTERP | sense[i], NULL);
 	}
 
 	if (nf) {
-		rpmhdr_int32(h, T_FILESIZES, sizes, nf);
-		rpmhdr_int16(h, T_FILEMODES, modes, nf);
-		rpmhdr_int16(h, T_FILERDEVS, rdevs, nf);
-		rpmhdr_int32(h, T_FILEMTIMES, mtimes, nf);
-		rpmhdr_strings(h, T_FILEDIGESTS, digests.v, nf);
-		rpmhdr_strings(h, T_FILELINKTOS, links.v, nf);
-		rpmhdr_int32(h, T_FILEFLAGS, flags, nf);
-		rpmhdr_strings(h, T_FILEUSERNAME, users.v, nf);
-		rpmhdr_strings(h, T_FILEGROUPNAME, groups.v, nf);
-		rpmhdr_int32(h, T_FILEVERIFYFLAGS, verify, nf);
-		rpmhdr_int32(h, T_FILEDEVICES, devs, nf);
-		rpmhdr_int32(h, T_FILEINODES, inodes, nf);
-		rpmhdr_strings(h, T_FILELANGS, langs.v, nf);
-		rpmhdr_int32(h, T_DIRINDEXES, dirindex, nf);
-		rpmhdr_strings(h, T_BASENAMES, bases.v, nf);
-		rpmhdr_strings(h, T_DIRNAMES, dirnames.v, dirnames.n);
+		rpmhdr_enc_int32(h, RPMTAG_FILESIZES, sizes, nf);
+		rpmhdr_enc_int16(h, RPMTAG_FILEMODES, modes, nf);
+		rpmhdr_enc_int16(h, RPMTAG_FILERDEVS, rdevs, nf);
+		rpmhdr_enc_int32(h, RPMTAG_FILEMTIMES, mtimes, nf);
+		rpmhdr_enc_strings(h, RPMTAG_FILEDIGESTS, digests.v, nf);
+		rpmhdr_enc_strings(h, RPMTAG_FILELINKTOS, links.v, nf);
+		rpmhdr_enc_int32(h, RPMTAG_FILEFLAGS, flags, nf);
+		rpmhdr_enc_strings(h, RPMTAG_FILEUSERNAME, users.v, nf);
+		rpmhdr_enc_strings(h, RPMTAG_FILEGROUPNAME, groups.v, nf);
+		rpmhdr_enc_int32(h, RPMTAG_FILEVERIFYFLAGS, verify, nf);
+		rpmhdr_enc_int32(h, RPMTAG_FILEDEVICES, devs, nf);
+		rpmhdr_enc_int32(h, RPMTAG_FILEINODES, inodes, nf);
+		rpmhdr_enc_strings(h, RPMTAG_FILELANGS, langs.v, nf);
+		rpmhdr_enc_int32(h, RPMTAG_DIRINDEXES, dirindex, nf);
+		rpmhdr_enc_strings(h, RPMTAG_BASENAMES, bases.v, nf);
+		rpmhdr_enc_strings(h, RPMTAG_DIRNAMES, dirnames.v, dirnames.n);
 	}
 	buf_reset(&tmp);
 	buf_addf(&tmp, "%s-%s-%s.src.rpm", pm->name, pm->rpm_version, pm->release);
-	rpmhdr_string(h, T_SOURCERPM, tmp.p);
+	rpmhdr_enc_string(h, RPMTAG_SOURCERPM, tmp.p);
 
 	/* provides: NAME = EVR, NAME(isa) = EVR, config(NAME) = EVR */
-	dep_add(&prov, pm->name, SENSE_EQUAL, ver);
+	dep_add(&prov, pm->name, RPMSENSE_EQUAL, ver);
 	const char *isa = isa_name(pm->rpm_arch);
 	if (isa) {
 		buf_reset(&tmp);
 		buf_addf(&tmp, "%s(%s)", pm->name, isa);
-		dep_add(&prov, tmp.p, SENSE_EQUAL, ver);
+		dep_add(&prov, tmp.p, RPMSENSE_EQUAL, ver);
 	}
 	if (has_config) {
 		buf_reset(&tmp);
 		buf_addf(&tmp, "config(%s)", pm->name);
-		dep_add(&prov, tmp.p, SENSE_EQUAL, ver);
-		dep_add(&req, tmp.p, SENSE_EQUAL | SENSE_CONFIG, ver);
+		dep_add(&prov, tmp.p, RPMSENSE_EQUAL, ver);
+		dep_add(&req, tmp.p, RPMSENSE_EQUAL | RPMSENSE_CONFIG, ver);
 	}
 	if (add_user_deps(&prov, pm->provides, "provides") < 0 ||
 	    add_user_deps(&req, pm->depends, "depends") < 0 ||
 	    add_user_deps(&conf, pm->conflicts, "conflicts") < 0)
 		goto out;
 	/* the rpm features this package uses */
-	const uint32_t lib = SENSE_RPMLIB | SENSE_LESS | SENSE_EQUAL;
+	const uint32_t lib = RPMSENSE_RPMLIB | RPMSENSE_LESS | RPMSENSE_EQUAL;
 	dep_add(&req, "rpmlib(CompressedFileNames)", lib, "3.0.4-1");
 	dep_add(&req, "rpmlib(FileDigests)", lib, "4.6.0-1");
 	dep_add(&req, "rpmlib(PayloadFilesHavePrefix)", lib, "4.0-1");
@@ -526,46 +499,46 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 	if (strchr(pm->rpm_version, '^'))
 		dep_add(&req, "rpmlib(CaretInVersions)", lib, "4.15.0-1");
 
-	rpmhdr_strings(h, T_PROVIDENAME, prov.names.v, prov.names.n);
-	rpmhdr_int32(h, T_PROVIDEFLAGS, prov.flags, prov.nflags);
-	rpmhdr_strings(h, T_PROVIDEVERSION, prov.versions.v, prov.versions.n);
-	rpmhdr_int32(h, T_REQUIREFLAGS, req.flags, req.nflags);
-	rpmhdr_strings(h, T_REQUIRENAME, req.names.v, req.names.n);
-	rpmhdr_strings(h, T_REQUIREVERSION, req.versions.v, req.versions.n);
+	rpmhdr_enc_strings(h, RPMTAG_PROVIDENAME, prov.names.v, prov.names.n);
+	rpmhdr_enc_int32(h, RPMTAG_PROVIDEFLAGS, prov.flags, prov.nflags);
+	rpmhdr_enc_strings(h, RPMTAG_PROVIDEVERSION, prov.versions.v, prov.versions.n);
+	rpmhdr_enc_int32(h, RPMTAG_REQUIREFLAGS, req.flags, req.nflags);
+	rpmhdr_enc_strings(h, RPMTAG_REQUIRENAME, req.names.v, req.names.n);
+	rpmhdr_enc_strings(h, RPMTAG_REQUIREVERSION, req.versions.v, req.versions.n);
 	if (conf.nflags) {
-		rpmhdr_int32(h, T_CONFLICTFLAGS, conf.flags, conf.nflags);
-		rpmhdr_strings(h, T_CONFLICTNAME, conf.names.v, conf.names.n);
-		rpmhdr_strings(h, T_CONFLICTVERSION, conf.versions.v, conf.versions.n);
+		rpmhdr_enc_int32(h, RPMTAG_CONFLICTFLAGS, conf.flags, conf.nflags);
+		rpmhdr_enc_strings(h, RPMTAG_CONFLICTNAME, conf.names.v, conf.names.n);
+		rpmhdr_enc_strings(h, RPMTAG_CONFLICTVERSION, conf.versions.v, conf.versions.n);
 	}
-	rpmhdr_string(h, T_RPMVERSION, "4.18.0 (relpkg)");
+	rpmhdr_enc_string(h, RPMTAG_RPMVERSION, "4.18.0 (relpkg)");
 
 	/* one changelog entry: rpm keeps days, at noon */
 	uint32_t ct = (uint32_t)(pm->build_time / 86400 * 86400 + 43200);
-	rpmhdr_int32(h, T_CHANGELOGTIME, &ct, 1);
+	rpmhdr_enc_int32(h, RPMTAG_CHANGELOGTIME, &ct, 1);
 	buf_reset(&tmp);
 	buf_addf(&tmp, "%s - %s", pm->maintainer, ver);
 	const char *cn = tmp.p;
-	rpmhdr_strings(h, T_CHANGELOGNAME, &cn, 1);
+	rpmhdr_enc_strings(h, RPMTAG_CHANGELOGNAME, &cn, 1);
 	struct buf ctext = BUF_INIT;
 	buf_addf(&ctext, "- Release %s, packaged by relpkg", pm->upstream);
 	const char *ctp = ctext.p;
-	rpmhdr_strings(h, T_CHANGELOGTEXT, &ctp, 1);
+	rpmhdr_enc_strings(h, RPMTAG_CHANGELOGTEXT, &ctp, 1);
 	buf_free(&ctext);
 
-	rpmhdr_string(h, T_PAYLOADFORMAT, "cpio");
+	rpmhdr_enc_string(h, RPMTAG_PAYLOADFORMAT, "cpio");
 	if (w->comp != COMP_NONE)
-		rpmhdr_string(h, T_PAYLOADCOMPRESSOR, comp_name(w->comp));
+		rpmhdr_enc_string(h, RPMTAG_PAYLOADCOMPRESSOR, comp_name(w->comp));
 	buf_reset(&tmp);
 	buf_addf(&tmp, "%d", w->level);
-	rpmhdr_string(h, T_PAYLOADFLAGS, tmp.p);
+	rpmhdr_enc_string(h, RPMTAG_PAYLOADFLAGS, tmp.p);
 	uint32_t algo = 8;      /* PGPHASHALGO_SHA256 */
-	rpmhdr_int32(h, T_FILEDIGESTALGO, &algo, 1);
-	rpmhdr_string(h, T_ENCODING, "utf-8");
+	rpmhdr_enc_int32(h, RPMTAG_FILEDIGESTALGO, &algo, 1);
+	rpmhdr_enc_string(h, RPMTAG_ENCODING, "utf-8");
 	char phex[65];
 	hex_encode(payload_sha, 32, phex);
 	const char *pp = phex;
-	rpmhdr_strings(h, T_PAYLOADDIGEST, &pp, 1);
-	rpmhdr_int32(h, T_PAYLOADDIGESTALGO, &algo, 1);
+	rpmhdr_enc_strings(h, RPMTAG_PAYLOADDIGEST, &pp, 1);
+	rpmhdr_enc_int32(h, RPMTAG_PAYLOADDIGESTALGO, &algo, 1);
 	rc = 0;
 out:
 	free(ver);
@@ -588,28 +561,15 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const void *p, size_t n, const char *what)
-{
-	const char *s = p;
-	while (n) {
-		ssize_t r = write(fd, s, n);
-		if (r < 0)
-			return rp_errno("%s: write", what);
-		s += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **path)
 {
 	const struct pkgmeta *pm = w->pm;
 	int rc = -1;
-	struct rpmhdr h, sig;
+	struct rpmhdr_enc h, sig;
 	struct buf hbytes = BUF_INIT, sbytes = BUF_INIT, fname = BUF_INIT, lead = BUF_INIT;
 	struct atomic out = { .fd = -1 };
-	rpmhdr_init(&h);
-	rpmhdr_init(&sig);
+	rpmhdr_enc_init(&h);
+	rpmhdr_enc_init(&sig);
 
 	if (archive_write_close(w->cpio) != ARCHIVE_OK) {
 		rp_err("rpm payload: %s", archive_error_string(w->cpio));
@@ -625,7 +585,7 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	}
 	if (build_header(w, m, zsink_out_sha256(w->z), &h) < 0)
 		goto out;
-	rpmhdr_write(&h, 63, &hbytes);
+	rpmhdr_enc_write(&h, RPMTAG_HEADERIMMUTABLE, &hbytes);
 
 	/* signature header: sizes and digests of the header (and payload) */
 	unsigned char d[32];
@@ -635,17 +595,17 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	hasher_update(&hs, hbytes.p, hbytes.len);
 	hex_encode(d, hasher_final(&hs, d), hex);
 	hasher_release(&hs);
-	rpmhdr_string(&sig, SIG_SHA1, hex);
+	rpmhdr_enc_string(&sig, RPMSIGTAG_SHA1, hex);
 	hasher_init(&hs, H_SHA256);
 	hasher_update(&hs, hbytes.p, hbytes.len);
 	hex_encode(d, hasher_final(&hs, d), hex);
 	hasher_release(&hs);
-	rpmhdr_string(&sig, SIG_SHA256, hex);
+	rpmhdr_enc_string(&sig, RPMSIGTAG_SHA256, hex);
 	uint32_t size = (uint32_t)(hbytes.len + zsink_bytes_out(w->z));
-	rpmhdr_int32(&sig, SIG_SIZE, &size, 1);
+	rpmhdr_enc_int32(&sig, RPMSIGTAG_SIZE, &size, 1);
 	uint32_t psize = (uint32_t)zsink_bytes_in(w->z);
-	rpmhdr_int32(&sig, SIG_PAYLOADSIZE, &psize, 1);
-	rpmhdr_write(&sig, 62, &sbytes);
+	rpmhdr_enc_int32(&sig, RPMSIGTAG_PAYLOADSIZE, &psize, 1);
+	rpmhdr_enc_write(&sig, RPMTAG_HEADERSIGNATURES, &sbytes);
 	while (sbytes.len % 8)
 		buf_addc(&sbytes, 0);
 
@@ -689,8 +649,8 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 out:
 	if (out.fd >= 0)
 		atomic_abort(&out);
-	rpmhdr_release(&h);
-	rpmhdr_release(&sig);
+	rpmhdr_enc_free(&h);
+	rpmhdr_enc_free(&sig);
 	buf_free(&hbytes);
 	buf_free(&sbytes);
 	buf_free(&fname);

@@ -1,4 +1,5 @@
-/* solve.c — see solve.h.  The only file that includes libsolv. */
+/* solve.c — see solve.h.  The only file of relpkg that includes libsolv
+ * (tests/solvread.c reads packages with it directly). */
 #include "solve.h"
 #include "error.h"
 
@@ -23,6 +24,21 @@ static Pool *pool_for(enum pkgfmt fmt)
 	return pool;
 }
 
+/* ---- the version order: one per format ---- */
+
+/* One pool per format, made on first use and kept for the process:
+ * sorting a store compares n log n times. */
+static Pool *order_pool[FMT_RPM + 1];
+
+int solve_vercmp_ready(enum pkgfmt fmt)
+{
+	if (fmt != FMT_DEB && fmt != FMT_RPM)
+		return rp_err("version order: unknown package format %d", (int)fmt);
+	if (!order_pool[fmt])
+		order_pool[fmt] = pool_for(fmt);
+	return order_pool[fmt] ? 0 : -1;
+}
+
 /* dpkg compares an absent revision as an empty one, which equals "0"
  * ("1.0" = "1.0-0"); libsolv's EVRCMP_COMPARE sorts "no release" first
  * whatever the disttype ("1.0" < "1.0-0"), which is rpm's rule only.
@@ -39,20 +55,25 @@ static char *deb_with_revision(const char *s)
 	return t;
 }
 
-int solve_vercmp(enum pkgfmt fmt, const char *a, const char *b, int *result)
+int solve_verorder(enum pkgfmt fmt, const char *a, const char *b)
 {
-	Pool *pool = pool_for(fmt);
-	if (!pool)
-		return -1;
+	if ((fmt != FMT_DEB && fmt != FMT_RPM) || !order_pool[fmt])
+		abort();        /* the caller skipped solve_vercmp_ready(): a bug, never "equal" */
 	char *x = fmt == FMT_DEB ? deb_with_revision(a) : (char *)a;
 	char *y = fmt == FMT_DEB ? deb_with_revision(b) : (char *)b;
-	int r = pool_evrcmp_str(pool, x, y, EVRCMP_COMPARE);
-	*result = r < 0 ? -1 : r > 0;
+	int r = pool_evrcmp_str(order_pool[fmt], x, y, EVRCMP_COMPARE);
 	if (x != a)
 		free(x);
 	if (y != b)
 		free(y);
-	pool_free(pool);
+	return r < 0 ? -1 : r > 0;
+}
+
+int solve_vercmp(enum pkgfmt fmt, const char *a, const char *b, int *result)
+{
+	if (solve_vercmp_ready(fmt) < 0)
+		return -1;
+	*result = solve_verorder(fmt, a, b);
 	return 0;
 }
 
@@ -201,15 +222,16 @@ int solve_installed(struct solve_ctx *sc, const char *name, char **evr)
 
 static int cmp_pkg(const void *a, const void *b, void *ctx)
 {
-	Pool *pool = ctx;
-	return pool_evrcmp_str(pool, ((const struct solve_pkg *)a)->evr, ((const struct solve_pkg *)b)->evr,
-			       EVRCMP_COMPARE);
+	return solve_verorder(*(const enum pkgfmt *)ctx, ((const struct solve_pkg *)a)->evr,
+			      ((const struct solve_pkg *)b)->evr);
 }
 
 int solve_candidates(struct solve_ctx *sc, const char *name, struct solve_pkg **v, size_t *n)
 {
 	*v = NULL;
 	*n = 0;
+	if (solve_vercmp_ready(sc->fmt) < 0)
+		return -1;
 	Id id = pool_str2id(sc->pool, name, 0), p;
 	Solvable *s;
 	if (!id)
@@ -231,7 +253,7 @@ int solve_candidates(struct solve_ctx *sc, const char *name, struct solve_pkg **
 		(*v)[*n].location = loc ? xstrdup(loc) : NULL;
 		(*n)++;
 	}
-	qsort_r(*v, *n, sizeof **v, cmp_pkg, sc->pool);
+	qsort_r(*v, *n, sizeof **v, cmp_pkg, &sc->fmt);
 	return 0;
 }
 

@@ -12,10 +12,19 @@
 
 #include <stddef.h>
 
-/* Compares two full versions ([EPOCH:]UPSTREAM[-REVISION]) with the rules
- * of fmt's package manager.  Sets *result to -1, 0 or 1 and returns 0, or
- * returns -1 after rp_err() if this libsolv cannot use fmt's rules. */
+/* The version order, one per format, for every caller (vercmp, status,
+ * pin, rollback candidates, repo list / prune): two full versions
+ * ([EPOCH:]UPSTREAM[-REVISION]) compared by the rules of fmt's package
+ * manager, dpkg's absent revision ("1.0" = "1.0-0") included.
+ *
+ * solve_vercmp() sets *result to -1, 0 or 1 and returns 0, or returns -1
+ * after rp_err() if this libsolv cannot use fmt's rules.
+ * solve_vercmp_ready() makes that check once (0, or -1 after rp_err());
+ * after it succeeded, solve_verorder() cannot fail and returns -1, 0 or 1
+ * (for qsort comparators; it aborts if the check was skipped). */
 int solve_vercmp(enum pkgfmt fmt, const char *a, const char *b, int *result);
+int solve_vercmp_ready(enum pkgfmt fmt);
+int solve_verorder(enum pkgfmt fmt, const char *a, const char *b);
 
 /* A session over the installed database (dpkg status / rpmdb) and the
  * available versions: a relpkg store (DIR/Packages or DIR/repodata), or,

@@ -1,10 +1,10 @@
 /* fuzz_version.c — versions: the upstream -> deb/rpm mapping and the
  * release/epoch checks of version.c, and comparison with dpkg's and rpm's
- * rules (solve_vercmp through libsolv, and the store's repo_vercmp).
+ * rules (solve_vercmp and solve_verorder through libsolv: the one order
+ * vercmp, rollback and the store use).
  * Input: "A\nB[\nREL[\nEPOCH]]"; missing parts are empty. */
 #include "fuzz.h"
 #include "error.h"
-#include "repo.h"
 #include "solve.h"
 #include "version.h"
 
@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			free(u);
 		}
-		(void)repo_vercmp(f == FMT_DEB ? RF_DEB : RF_RPM, part[0], part[1]);
+		if (solve_vercmp_ready((enum pkgfmt)f) == 0)
+			(void)solve_verorder((enum pkgfmt)f, part[0], part[1]);
 	}
 	free(s);
 	rp_err_clear();
