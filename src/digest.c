@@ -3,6 +3,7 @@
 #include "error.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static const EVP_MD *md_of(enum halgo a)
@@ -12,6 +13,16 @@ static const EVP_MD *md_of(enum halgo a)
 	case H_SHA1: return EVP_sha1();
 	case H_SHA512: return EVP_sha512();
 	default: return EVP_sha256();
+	}
+}
+
+/* A digest call fails only when OpenSSL cannot allocate or its provider
+ * is broken: like running out of memory, not recoverable (error.h). */
+static void evp_check(int r, const char *what)
+{
+	if (r != 1) {
+		fprintf(stderr, "relpkg: OpenSSL %s failed\n", what);
+		abort();
 	}
 }
 
@@ -26,19 +37,19 @@ void hasher_init(struct hasher *h, enum halgo algo)
 
 void hasher_reset(struct hasher *h)
 {
-	EVP_DigestInit_ex(h->ctx, md_of(h->algo), NULL);
+	evp_check(EVP_DigestInit_ex(h->ctx, md_of(h->algo), NULL), "EVP_DigestInit_ex");
 }
 
 void hasher_update(struct hasher *h, const void *p, size_t n)
 {
 	if (n)
-		EVP_DigestUpdate(h->ctx, p, n);
+		evp_check(EVP_DigestUpdate(h->ctx, p, n), "EVP_DigestUpdate");
 }
 
 unsigned hasher_final(struct hasher *h, unsigned char *out)
 {
 	unsigned n = 0;
-	EVP_DigestFinal_ex(h->ctx, out, &n);
+	evp_check(EVP_DigestFinal_ex(h->ctx, out, &n), "EVP_DigestFinal_ex");
 	return n;
 }
 

@@ -1,5 +1,6 @@
 /* ingest.c — reading and validating the input tarball; see ingest.h. */
 #include "ingest.h"
+#include "atomic.h"
 #include "buf.h"
 #include "error.h"
 
@@ -60,18 +61,12 @@ static int spool(struct ingest *in, int src)
 	const char *dir = getenv("TMPDIR");
 	if (!dir || !*dir)
 		dir = "/tmp";
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	int fd = scratch_open(dir);
 	if (fd < 0) {
-		struct buf t = BUF_INIT;
-		buf_addf(&t, "%s/.relpkg-input-XXXXXX", dir);
-		fd = mkostemp(t.p, O_CLOEXEC);
-		if (fd >= 0)
-			unlink(t.p);
-		buf_free(&t);
-	}
-	if (fd < 0)
+		close(src);
 		return rp_errno("%s: cannot copy the piped tarball to a temporary file in %s "
 				"(set TMPDIR, or give the tarball as a file)", in->path, dir);
+	}
 	static unsigned char b[1 << 16];
 	uint64_t total = 0;
 	for (;;) {
@@ -90,15 +85,9 @@ static int spool(struct ingest *in, int src)
 			       "raise --max-size if this is intended", in->path, (unsigned long long)in->max_size);
 			goto fail;
 		}
-		for (ssize_t w = 0; w < r;) {
-			ssize_t k = write(fd, b + w, (size_t)(r - w));
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0) {
-				rp_errno("%s: copying the piped tarball to %s", in->path, dir);
-				goto fail;
-			}
-			w += k;
+		if (write_full(fd, b, (size_t)r) < 0) {
+			rp_errno("%s: copying the piped tarball to %s", in->path, dir);
+			goto fail;
 		}
 	}
 	close(src);

@@ -7,6 +7,7 @@
  * list (/etc/dnf/plugins/versionlock.list), marked by a comment naming
  * relpkg, so that --release removes exactly what relpkg wrote. */
 #include "pin.h"
+#include "atomic.h"
 #include "error.h"
 #include "exec.h"
 
@@ -42,35 +43,16 @@ void pin_text(enum pkgfmt fmt, const char *name, const char *version, struct buf
 	}
 }
 
+/* path (dir/name) replaced whole, through atomic.c: apt and dnf read it. */
 static int write_file(const char *path, const char *text, size_t len)
 {
-	struct buf tmp = BUF_INIT;
-	buf_addf(&tmp, "%s.relpkg-tmp", path);
-	int fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int rc = -1;
-	if (fd < 0) {
-		if (errno == EACCES || errno == EPERM || errno == EROFS)
-			rp_errno("cannot write %s (pins change the package manager's configuration: run as "
-				 "root, e.g. with sudo, or give --print to see the configuration)", path);
-		else
-			rp_errno("%s", tmp.p);
-		goto out;
-	}
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
-		rp_errno("%s", tmp.p);
-		close(fd);
-		unlink(tmp.p);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp.p, path) < 0) {
-		rp_errno("%s", path);
-		unlink(tmp.p);
-		goto out;
-	}
-	rc = 0;
-out:
-	buf_free(&tmp);
+	const char *slash = strrchr(path, '/');
+	char *dir = xstrndup(path, (size_t)(slash - path));
+	int rc = atomic_write_file(dir, slash + 1, text, len);
+	if (rc < 0 && (errno == EACCES || errno == EPERM || errno == EROFS))
+		rp_errno("cannot write %s (pins change the package manager's configuration: run as "
+			 "root, e.g. with sudo, or give --print to see the configuration)", path);
+	free(dir);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
  * failed under the mutex, where the producer reads it; the producer keeps
  * its own copy (pfailed).  pthread_create/pthread_join order the rest. */
 #include "zsink.h"
+#include "atomic.h"
 #include "digest.h"
 #include "error.h"
 
@@ -139,17 +140,10 @@ static int out_write(struct zsink *z, const unsigned char *p, size_t n)
 {
 	hasher_update(&z->sha, p, n);
 	z->outbytes += n;
-	while (n) {
-		ssize_t w = write(z->fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			char m[300];
-			snprintf(m, sizeof m, "writing payload: %s", strerror(errno));
-			return wfail(z, m);
-		}
-		p += w;
-		n -= (size_t)w;
+	if (write_full(z->fd, p, n) < 0) {     /* no rp_err() here: a worker thread */
+		char m[300];
+		snprintf(m, sizeof m, "writing payload: %s", strerror(errno));
+		return wfail(z, m);
 	}
 	return 0;
 }
