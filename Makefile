@@ -123,7 +123,7 @@ bench: all
 # The fault matrix (tests/t_faults.sh; make check runs it once) three times
 # over, to catch cells that pass only by luck.
 faults: all
-	FAULTS_REPEAT=3 sh tests/run t_faults
+	FAULTS_ALL=1 FAULTS_REPEAT=3 sh tests/run t_faults
 
 # Everything in man/ (section from the suffix) and the bash completion.
 # uninstall removes exactly these files (directories are left alone).
