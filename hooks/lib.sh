@@ -414,7 +414,17 @@ rp_as_user() {
 				shift
 				_n=$((_n - 1))
 			done
-			set -- systemd-run --quiet --wait --pipe --collect --service-type=exec \
+			# one task at a time: a migration left running by a killed
+			# package manager finishes before another starts
+			_u="relpkg-$RP_NAME-task"
+			_i=0
+			while systemctl is-active -q "$_u.service" 2>/dev/null && [ "$_i" -lt 1800 ]; do
+				[ "$_i" -gt 0 ] || rp_log "waiting for $_u.service (left by an interrupted run) to end"
+				sleep 0.5
+				_i=$((_i + 1))
+			done
+			systemctl reset-failed "$_u.service" >/dev/null 2>&1 || true
+			set -- systemd-run --quiet --wait --pipe --collect --service-type=exec --unit="$_u" \
 				-p "WorkingDirectory=$dir" "$@"
 			_props=$RP_SANDBOX
 			while [ -n "$_props" ]; do
