@@ -119,3 +119,8 @@ void buf_add_json(struct buf *b, const char *s)
 	}
 	buf_addc(b, '"');
 }
+
+int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}

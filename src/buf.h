@@ -28,4 +28,7 @@ void buf_free(struct buf *b);
 /* The contents so far (never NULL). */
 const char *buf_str(const struct buf *b);
 
+/* qsort() comparator for an array of C strings (char *): strcmp order. */
+int cmp_strp(const void *a, const void *b);
+
 #endif

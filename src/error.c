@@ -66,7 +66,6 @@ const char *rp_errmsg(void) { return msg[0] ? msg : "unknown error"; }
 int rp_err_is_usage(void) { return usage; }
 void rp_err_clear(void) { msg[0] = 0; usage = 0; }
 void rp_set_quiet(int q) { quiet = q; }
-int rp_is_quiet(void) { return quiet; }
 
 void rp_warn(const char *fmt, ...)
 {

@@ -24,12 +24,12 @@ int rp_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rp_err_as_usage(void);
 const char *rp_errmsg(void);
 int rp_err_is_usage(void);
+/* Forgets the recorded error (the fuzz harnesses, between inputs). */
 void rp_err_clear(void);
 
 /* Warnings go to stderr as "relpkg: warning: ..." unless quiet. */
 void rp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rp_set_quiet(int quiet);
-int rp_is_quiet(void);
 
 /* Out of memory is not recoverable: print and abort. */
 void *xmalloc(unsigned long n);

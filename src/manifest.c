@@ -114,16 +114,3 @@ size_t manifest_find(const struct manifest *m, const char *path)
 	}
 	return (size_t)-1;
 }
-
-uint64_t manifest_installed_bytes(const struct manifest *m, unsigned excluding)
-{
-	uint64_t sum = 0;
-	for (size_t i = 0; i < m->n; i++) {
-		const struct entry *e = &m->v[i];
-		if (e->flags & excluding)
-			continue;
-		if (e->type == E_REG || e->type == E_SYMLINK)
-			sum += e->size;
-	}
-	return sum;
-}

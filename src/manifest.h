@@ -64,7 +64,5 @@ size_t manifest_add_dirs(struct manifest *m, const char *path, unsigned flags);
 void manifest_index(struct manifest *m);
 /* Index of the entry with that path, or (size_t)-1. */
 size_t manifest_find(const struct manifest *m, const char *path);
-/* Sum of sizes of regular files and symlinks, for Installed-Size. */
-uint64_t manifest_installed_bytes(const struct manifest *m, unsigned excluding_flags);
 
 #endif

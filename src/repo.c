@@ -5,6 +5,7 @@
 #include "repo.h"
 #include "atomic.h"
 #include "buf.h"
+#include "clock.h"
 #include "digest.h"
 #include "error.h"
 #include "exec.h"
@@ -145,18 +146,6 @@ int repo_gzip(const void *p, size_t n, struct buf *out)
 	out->p[out->len] = 0;
 	deflateEnd(&z);
 	return 0;
-}
-
-time_t repo_now(void)
-{
-	const char *s = getenv("SOURCE_DATE_EPOCH");
-	if (s && *s) {
-		char *end;
-		long long v = strtoll(s, &end, 10);
-		if (!*end && v >= 0)
-			return (time_t)v;
-	}
-	return time(NULL);
 }
 
 int repo_utf8_valid(const char *s, size_t n)
@@ -650,11 +639,6 @@ static int cmp_entries(const void *pa, const void *pb)
 	return c ? c : strcmp(a->file, b->file);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every entry of the store, sorted (name, format, version, arch). */
 static int index_load(const char *dir, struct repo_entries *es)
 {
@@ -687,7 +671,7 @@ static int index_load(const char *dir, struct repo_entries *es)
 	}
 	closedir(d);
 	if (n)
-		qsort(names, n, sizeof *names, cmp_str);
+		qsort(names, n, sizeof *names, cmp_strp);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		buf_reset(&path);
 		buf_addf(&path, "%s/%s", idx.p, names[i]);

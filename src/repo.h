@@ -134,8 +134,6 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 void repo_xml_escape(struct buf *b, const char *s);
 /* gzip (deterministic: no name, mtime 0) of p[0..n) appended to out. */
 int repo_gzip(const void *p, size_t n, struct buf *out);
-/* The time indexes are stamped with: SOURCE_DATE_EPOCH if set, else now. */
-time_t repo_now(void);
 /* Detached or clear-signed armoured signature of data by key, via gpg. */
 int repo_gpg_sign(const char *key, const struct buf *data, int clearsign, struct buf *out);
 

@@ -4,6 +4,7 @@
  * Release (+ InRelease, Release.gpg when signing). */
 #include "repo.h"
 #include "buf.h"
+#include "clock.h"
 #include "digest.h"
 #include "error.h"
 
@@ -325,11 +326,6 @@ int repo_deb_read(const char *path, const struct repo_digests *d, struct repo_en
 
 /* ---- the flat repository's index files --------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void add_sums(struct buf *rel, const char *title, enum halgo algo,
 		     const char *const names[], const struct buf *const data[], int n)
 {
@@ -366,9 +362,9 @@ int repo_apt_write(const char *dir, const struct repo_entries *es, const struct 
 
 	/* Release: a flat repository ("deb URI ./") has no dists/ and no
 	 * components; Suite/Codename are informational there. */
-	qsort(arch, na, sizeof *arch, cmp_str);
+	qsort(arch, na, sizeof *arch, cmp_strp);
 	char date[64];
-	time_t now = repo_now();
+	time_t now = (time_t)clock_now(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S UTC", &tm);

@@ -5,6 +5,7 @@
  * (checksum-named files, repomd.xml last). */
 #include "repo.h"
 #include "buf.h"
+#include "clock.h"
 #include "digest.h"
 #include "error.h"
 #include "rpm_header.h"
@@ -552,7 +553,7 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 	for (size_t i = 0; i < es->n; i++)
 		n += es->v[i].format == FMT_RPM;
 	buf_addf(&rdir, "%s/repodata", dir);
-	time_t now = repo_now();
+	time_t now = (time_t)clock_now(NULL);
 
 	for (int k = 0; k < 3; k++) {
 		struct buf *x = &md[k].xml;
