@@ -81,45 +81,6 @@ void buf_free(struct buf *b)
 
 const char *buf_str(const struct buf *b) { return b->p ? b->p : ""; }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
-static int utf8_len(const unsigned char *s)
-{
-	int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
-		: (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-	if (n == 2 && s[0] < 0xc2)
-		return 0;       /* overlong */
-	for (int i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-void buf_add_json(struct buf *b, const char *s)
-{
-	if (!s) {
-		buf_adds(b, "null");
-		return;
-	}
-	buf_addc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		int n = utf8_len(p);
-		if (*p == '"' || *p == '\\')
-			buf_addf(b, "\\%c", *p);
-		else if (*p == '\n')
-			buf_adds(b, "\\n");
-		else if (*p == '\t')
-			buf_adds(b, "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			buf_addf(b, "\\u%04x", *p);
-		else if (n)
-			buf_add(b, p, (size_t)n);
-		else
-			buf_adds(b, "\\ufffd");
-		p += n ? n : 1;
-	}
-	buf_addc(b, '"');
-}
-
 int cmp_strp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -19,9 +19,6 @@ void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s quoted for POSIX sh: 'it'\''s' */
 void buf_add_shquoted(struct buf *b, const char *s);
-/* Appends s as a JSON string (null for NULL); bytes that are not UTF-8
- * become U+FFFD. */
-void buf_add_json(struct buf *b, const char *s);
 void buf_reset(struct buf *b);
 char *buf_detach(struct buf *b);
 void buf_free(struct buf *b);

@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "error.h"
 #include "journal.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 static void json_field(struct buf *b, const char *k, const char *v, int comma)
 {
 	buf_addf(b, "\"%s\": ", k);
-	buf_add_json(b, v && *v && strcmp(v, "-") ? v : NULL);
+	text_json(b, v && *v && strcmp(v, "-") ? v : NULL);
 	if (comma)
 		buf_adds(b, ", ");
 }

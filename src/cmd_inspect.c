@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "error.h"
 #include "pkginfo.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -66,7 +67,7 @@ static void perms(const struct pkgfile *f, char out[11])
 static void json_field(struct buf *b, const char *key, const char *val)
 {
 	buf_addf(b, "  \"%s\": ", key);
-	buf_add_json(b, val);
+	text_json(b, val);
 	buf_adds(b, ",\n");
 }
 
@@ -87,20 +88,20 @@ static void print_json(const struct pkginfo *pi, struct buf *b)
 	buf_adds(b, "  \"scripts\": [");
 	for (size_t i = 0; i < pi->nscripts; i++) {
 		buf_adds(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		buf_add_json(b, pi->scripts[i].name);
+		text_json(b, pi->scripts[i].name);
 		buf_addf(b, ", \"size\": %zu}", pi->scripts[i].size);
 	}
 	buf_adds(b, pi->nscripts ? "\n  ],\n  \"files\": [" : "],\n  \"files\": [");
 	for (size_t i = 0; i < pi->nfiles; i++) {
 		const struct pkgfile *f = &pi->files[i];
 		buf_adds(b, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
-		buf_add_json(b, f->path);
+		text_json(b, f->path);
 		buf_addf(b, ", \"type\": \"%s\", \"mode\": \"%04o\", \"user\": ", type_of(f), f->mode & 07777);
-		buf_add_json(b, f->user);
+		text_json(b, f->user);
 		buf_adds(b, ", \"group\": ");
-		buf_add_json(b, f->group);
+		text_json(b, f->group);
 		buf_addf(b, ", \"size\": %llu, \"target\": ", (unsigned long long)f->size);
-		buf_add_json(b, f->target);
+		text_json(b, f->target);
 		buf_adds(b, "}");
 	}
 	buf_adds(b, pi->nfiles ? "\n  ]\n}\n" : "]\n}\n");

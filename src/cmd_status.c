@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "pin.h"
 #include "solve.h"
+#include "text.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -232,7 +233,7 @@ static void judge(struct status *st)
 static void json_str(struct buf *b, const char *k, const char *v, int last)
 {
 	buf_addf(b, "  \"%s\": ", k);
-	buf_add_json(b, v && *v ? v : NULL);
+	text_json(b, v && *v ? v : NULL);
 	buf_adds(b, last ? "\n" : ",\n");
 }
 
@@ -247,7 +248,7 @@ static void json_kv_object(struct buf *b, const char *k, const struct kvfile *kv
 	for (size_t i = 0; keys[i]; i++) {
 		buf_addf(b, "%s\"%s\": ", i ? ", " : "", keys[i]);
 		const char *v = kv_get(kv, keys[i]);
-		buf_add_json(b, v && *v ? v : NULL);
+		text_json(b, v && *v ? v : NULL);
 	}
 	buf_adds(b, "},\n");
 }
@@ -284,7 +285,7 @@ static void print_json(const struct status *st)
 	buf_adds(&b, "  \"stale_live\": [");
 	for (size_t i = 0; i < st->nstale; i++) {
 		buf_adds(&b, i ? ", " : "");
-		buf_add_json(&b, st->stale[i]);
+		text_json(&b, st->stale[i]);
 	}
 	buf_adds(&b, "],\n");
 	static const char *const ids[] = { "transaction", "schema", "disagreement", "failed", "not-running", NULL };
@@ -295,7 +296,7 @@ static void print_json(const struct status *st)
 	buf_adds(&b, "  \"problems\": [");
 	for (size_t i = 0; i < st->np; i++) {
 		buf_addf(&b, "%s\n    {\"id\": \"%s\", \"message\": ", i ? "," : "", st->p[i].id);
-		buf_add_json(&b, st->p[i].message);
+		text_json(&b, st->p[i].message);
 		buf_adds(&b, "}");
 	}
 	buf_adds(&b, st->np ? "\n  ],\n" : "],\n");

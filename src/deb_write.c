@@ -5,6 +5,7 @@
 #include "digest.h"
 #include "error.h"
 #include "hooks.h"
+#include "text.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -150,52 +151,15 @@ fail:
 
 struct pkgwriter *deb_writer_base(struct deb_writer *w) { return &w->base; }
 
-/* Folds text into lines of at most 79 columns with a leading space. */
-static void fold_paragraph(struct buf *b, const char *p, size_t len)
-{
-	size_t col = 0;
-	const char *s = p, *end = p + len;
-	while (s < end) {
-		while (s < end && (*s == ' ' || *s == '\n' || *s == '\t'))
-			s++;
-		const char *w = s;
-		while (s < end && *s != ' ' && *s != '\n' && *s != '\t')
-			s++;
-		size_t wl = (size_t)(s - w);
-		if (!wl)
-			break;
-		if (col && col + 1 + wl > 79) {
-			buf_addc(b, '\n');
-			col = 0;
-		}
-		buf_addc(b, ' ');
-		buf_add(b, w, wl);
-		col += 1 + wl;
-	}
-	buf_addc(b, '\n');
-}
-
-void deb_add_description(struct buf *b, const char *summary, const char *description)
+/* The Description field: synopsis line, then folded paragraphs. */
+static void deb_add_description(struct buf *b, const char *summary, const char *description)
 {
 	buf_addf(b, "Description: %s\n", summary);
-	const char *s = description;
-	int first = 1;
-	while (*s) {
-		const char *e = strstr(s, "\n\n");
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len) {
-			if (!first)
-				buf_adds(b, " .\n");
-			fold_paragraph(b, s, len);
-			first = 0;
-		}
-		s += len;
-		while (*s == '\n')
-			s++;
-	}
+	text_fold(b, description, " ", " .\n");
 }
 
-char *deb_control(const struct pkgmeta *pm, const struct manifest *m)
+/* The control file text (malloc'd). */
+static char *deb_control(const struct pkgmeta *pm, const struct manifest *m)
 {
 	uint64_t kib = 0;
 	for (size_t i = 0; i < m->n; i++) {

@@ -21,10 +21,4 @@ int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **pat
 /* Frees; an unfinished package leaves nothing behind. */
 void deb_writer_free(struct deb_writer *w);
 
-/* The control file text (malloc'd), for tests and inspect. */
-char *deb_control(const struct pkgmeta *pm, const struct manifest *m);
-/* Appends a Description field body: synopsis line and folded paragraphs. */
-struct buf;
-void deb_add_description(struct buf *b, const char *summary, const char *description);
-
 #endif

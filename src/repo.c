@@ -10,6 +10,7 @@
 #include "error.h"
 #include "exec.h"
 #include "solve.h"
+#include "text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -108,23 +109,6 @@ int repo_file_digests(const char *path, struct repo_digests *d)
 	return rc;
 }
 
-void repo_xml_escape(struct buf *b, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\t': case '\n': case '\r': buf_addc(b, (char)*p); break;
-		default:
-			/* control characters are not allowed in XML 1.0: dropped, as createrepo_c does */
-			if (*p >= 0x20)
-				buf_addc(b, (char)*p);
-		}
-	}
-}
-
 int repo_gzip(const void *p, size_t n, struct buf *out)
 {
 	z_stream z;
@@ -146,28 +130,6 @@ int repo_gzip(const void *p, size_t n, struct buf *out)
 	out->p[out->len] = 0;
 	deflateEnd(&z);
 	return 0;
-}
-
-int repo_utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-	while (p < end) {
-		unsigned c = *p;
-		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		if (!len || (size_t)(end - p) < len)
-			return 0;
-		uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-		for (size_t i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-		if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-			return 0;
-		p += len;
-	}
-	return 1;
 }
 
 /* ---- index transactions ------------------------------------------------ */
@@ -446,7 +408,7 @@ static char *take_line(char **p, char *end, const char *key)
  * characters, no '/', no blanks (they are fields of `repo list`). */
 static int plain_token(const char *v)
 {
-	if (!*v || !repo_utf8_valid(v, strlen(v)))
+	if (!*v || !text_utf8_valid(v, strlen(v)))
 		return 0;
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
 		if (*p <= ' ' || *p == 0x7f || *p == '/')
@@ -563,7 +525,7 @@ int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_e
 		}
 		buf_add(&e->frag[i], p, (size_t)len);
 		p += len;
-		if (memchr(e->frag[i].p, 0, e->frag[i].len) || !repo_utf8_valid(e->frag[i].p, e->frag[i].len)) {
+		if (memchr(e->frag[i].p, 0, e->frag[i].len) || !text_utf8_valid(e->frag[i].p, e->frag[i].len)) {
 			rp_err("%s: corrupt entry (fragment %d is not UTF-8 text)", what, i);
 			goto out;
 		}
@@ -1060,13 +1022,13 @@ int repo_list(const char *dir, int json)
 		}
 		buf_adds(&b, i ? ",\n  {" : "\n  {");
 		buf_adds(&b, "\"name\": ");
-		buf_add_json(&b, e->name);
+		text_json(&b, e->name);
 		buf_adds(&b, ", \"version\": ");
-		buf_add_json(&b, e->version);
+		text_json(&b, e->version);
 		buf_adds(&b, ", \"arch\": ");
-		buf_add_json(&b, e->arch);
+		text_json(&b, e->arch);
 		buf_addf(&b, ", \"format\": \"%s\", \"file\": ", fmt);
-		buf_add_json(&b, e->file);
+		text_json(&b, e->file);
 		buf_addf(&b, ", \"size\": %llu, \"sha256\": \"%s\"}", (unsigned long long)e->size, e->sha256);
 	}
 	if (json)

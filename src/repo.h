@@ -94,7 +94,6 @@ int repo_entry_parse(const char *what, const char *p, size_t n, struct repo_entr
 /* The repodata/ names repomd.xml (xml[0..n)) refers to, one a line. */
 void repo_rpm_hrefs(const char *xml, size_t n, struct buf *out);
 /* Strict UTF-8 (no overlongs, surrogates, U+FFFE/U+FFFF, > U+10FFFF). */
-int repo_utf8_valid(const char *s, size_t n);
 
 /* A set of index files that replaces the current one as a whole or not
  * at all.  Files are staged under temporary names (.NAME.relpkg-new)
@@ -131,7 +130,6 @@ int repo_apt_write(const char *dir, const struct repo_entries *es, const struct 
 int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t);
 
 /* Shared helpers for the writers. */
-void repo_xml_escape(struct buf *b, const char *s);
 /* gzip (deterministic: no name, mtime 0) of p[0..n) appended to out. */
 int repo_gzip(const void *p, size_t n, struct buf *out);
 /* Detached or clear-signed armoured signature of data by key, via gpg. */

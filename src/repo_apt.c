@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "digest.h"
 #include "error.h"
+#include "text.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -223,7 +224,7 @@ int repo_control_check(const char *p, size_t len)
 {
 	if (memchr(p, 0, len))
 		return rp_err("control file holds a NUL byte");
-	if (!repo_utf8_valid(p, len))
+	if (!text_utf8_valid(p, len))
 		return rp_err("control file is not valid UTF-8");
 	const char *seen[64];
 	size_t seen_len[64], nseen = 0;

@@ -9,6 +9,7 @@
 #include "digest.h"
 #include "error.h"
 #include "rpm_header.h"
+#include "text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,14 +52,14 @@ static const char *s_or_empty(const char *s)
 static void text_el(struct buf *b, const char *indent, const char *el, const char *s)
 {
 	buf_addf(b, "%s<%s>", indent, el);
-	repo_xml_escape(b, s_or_empty(s));
+	text_xml(b, s_or_empty(s));
 	buf_addf(b, "</%s>\n", el);
 }
 
 static void attr(struct buf *b, const char *name, const char *v)
 {
 	buf_addf(b, " %s=\"", name);
-	repo_xml_escape(b, v);
+	text_xml(b, v);
 	buf_addc(b, '"');
 }
 
@@ -177,7 +178,7 @@ static void files_xml(struct buf *b, const struct files *f, int primary_only)
 		if (type)
 			buf_addf(b, " type=\"%s\"", type);
 		buf_addc(b, '>');
-		repo_xml_escape(b, f->path[i]);
+		text_xml(b, f->path[i]);
 		buf_adds(b, "</file>\n");
 	}
 }
@@ -289,7 +290,7 @@ static int check_utf8(const struct rpmhdr *h)
 		const char **v = strs(h, tags[i].tag, &n);
 		int bad = -1;
 		for (uint32_t k = 0; k < n && bad < 0; k++)
-			if (!repo_utf8_valid(v[k], strlen(v[k])))
+			if (!text_utf8_valid(v[k], strlen(v[k])))
 				bad = (int)k;
 		free(v);
 		if (bad >= 0)
@@ -434,7 +435,7 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 			buf_adds(o, "  <changelog");
 			attr(o, "author", author);
 			buf_addf(o, " date=\"%llu\">", (unsigned long long)date[i - 1]);
-			repo_xml_escape(o, cx[i - 1]);
+			text_xml(o, cx[i - 1]);
 			buf_adds(o, "</changelog>\n");
 			free(author);
 		}

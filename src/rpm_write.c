@@ -5,12 +5,12 @@
 #include "rpm_write.h"
 #include "atomic.h"
 #include "buf.h"
-#include "deb_write.h"
 #include "deps.h"
 #include "digest.h"
 #include "error.h"
 #include "hooks.h"
 #include "rpm_header.h"
+#include "text.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -153,28 +153,6 @@ fail:
 struct pkgwriter *rpm_writer_base(struct rpm_writer *w) { return &w->base; }
 
 /* ---- the header ---- */
-
-/* Description paragraphs folded at 79 columns (rpmlint's limit). */
-static void rpm_fold_description(struct buf *out, const char *text)
-{
-	struct buf deb = BUF_INIT;
-	deb_add_description(&deb, "", text);
-	/* deb_add_description gives "Description: \n line\n .\n line\n" */
-	const char *s = strchr(deb.p, '\n');
-	for (s = s ? s + 1 : ""; *s;) {
-		const char *e = strchr(s, '\n');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len == 2 && s[0] == ' ' && s[1] == '.')
-			buf_addc(out, '\n');
-		else if (len)
-			buf_add(out, s + 1, len - 1);
-		buf_addc(out, '\n');
-		s += len + (e ? 1 : 0);
-	}
-	while (out->len && out->p[out->len - 1] == '\n')
-		out->p[--out->len] = 0;
-	buf_free(&deb);
-}
 
 /* A growable array of strings (borrowed or owned by `own`). */
 struct strv {
@@ -414,8 +392,11 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 	}
 	rpmhdr_enc_i18n(h, RPMTAG_SUMMARY, pm->summary);
 	struct buf desc = BUF_INIT;
-	rpm_fold_description(&desc, pm->description);
-	rpmhdr_enc_i18n(h, RPMTAG_DESCRIPTION, desc.p);
+	/* paragraphs folded as in the deb, one blank line between them */
+	text_fold(&desc, pm->description, "", "\n");
+	while (desc.len && desc.p[desc.len - 1] == '\n')
+		desc.p[--desc.len] = 0;
+	rpmhdr_enc_i18n(h, RPMTAG_DESCRIPTION, buf_str(&desc));
 	buf_free(&desc);
 	uint32_t bt = (uint32_t)pm->build_time;
 	rpmhdr_enc_int32(h, RPMTAG_BUILDTIME, &bt, 1);

@@ -544,3 +544,21 @@ EOF
 		fi
 	done <"$T/dnf.list"
 fi
+
+# The description: paragraphs as the deb's (folded the same way), one blank
+# line between them in the rpm (rpm_write.c no longer goes through the deb
+# field and back, which left two).
+if sample=$(fixture sample); then
+	"$RELPKG" build "$sample" --out "$T/desc" --quiet \
+		--description "First paragraph, long enough to be folded: $(printf 'word%s ' 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+
+Second paragraph." || fail "description: build"
+	{ qf "$T"/desc/*.rpm '%{DESCRIPTION}'; echo; } >"$T/desc.rpm"
+	dpkg-deb -f "$T"/desc/*.deb Description | sed '1d; s/^ //; s/^\.$//' >"$T/desc.deb"
+	if cmp -s "$T/desc.rpm" "$T/desc.deb" && [ "$(grep -c '^$' "$T/desc.rpm")" = 1 ]; then
+		pass "description: the rpm's lines are the deb's, one blank line between paragraphs"
+	else
+		fail "description: the rpm's lines are the deb's, one blank line between paragraphs" \
+			"rpm: $(cat "$T/desc.rpm")" "deb: $(cat "$T/desc.deb")"
+	fi
+fi
