@@ -595,7 +595,8 @@ run_cell() {
 	else
 		fail "$c (c) current, the package database and relpkg status agree" \
 			"runs: $e_ver  current: $e_cur  package db: $e_db (want $want_db)" \
-			"relpkg status (exit status $e_st_rc):" "$e_st" "$rec_detail"
+			"relpkg status (exit status $e_st_rc):" "$e_st" "$rec_detail" \
+			"the unit's log (guard and starts):" "$(nx journalctl -q -u "$APP.service" -n 15 --no-pager 2>&1)"
 	fi
 	e_env=$(nx grep -c "^FAULTS_EDIT=$cell\$" "/etc/$APP/$APP.env" 2>/dev/null)
 	e_keep=$(nx cat "/var/lib/$APP/keep" 2>/dev/null)
