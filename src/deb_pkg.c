@@ -10,12 +10,14 @@
  *
  * so that after the tar's end marker the rest of the decompressed stream
  * can be read to its end too (it must be zeros): "readable to the end",
- * with gzip's CRC-32 checked by zlib here (libarchive does not; xz and zstd check
+ * with gzip's CRC-32 checked by gunzip.c (libarchive does not; xz and zstd check
  * their own).  In verify mode md5sums then covers every regular file. */
 #include "buf.h"
 #include "digest.h"
 #include "error.h"
+#include "gunzip.h"
 #include "pkginfo.h"
+#include "text.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -24,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #define CONTROL_MAX (16u << 20)         /* control, md5sums, conffiles in memory */
 
@@ -65,12 +66,11 @@ static int filter_of(const char *suffix)
 struct tarchain {
 	struct archive *ar, *raw, *tar;
 	uint64_t out;           /* decompressed bytes */
-	/* gzip members are inflated here with zlib, which checks every
-	 * member's CRC-32 and size (libarchive checks neither); a stream may
-	 * hold several members (relpkg writes one per MiB) */
-	int gz, zstarted, zdone, zeof;
-	z_stream z;
-	char zerr[256];
+	/* gzip members are inflated by gunzip.c (CRC-32 and size checked,
+	 * which libarchive does not); the first block was read by chain_open */
+	int gz;
+	struct gunzip g;
+	la_ssize_t pending;     /* bytes of cblk not yet given to g */
 	char cblk[1 << 16], dblk[1 << 16];
 };
 
@@ -84,55 +84,28 @@ static la_ssize_t from_ar(struct archive *a, void *ctx, const void **p)
 	return n;
 }
 
-/* Inflates the next bytes of a gzip member stream into dblk. */
+/* gunzip's input: the block chain_open peeked at, then the ar member. */
+static long gz_input(void *ctx, const void **p, char *err, size_t errlen)
+{
+	struct tarchain *c = ctx;
+	la_ssize_t r = c->pending;
+	c->pending = 0;
+	if (!r)
+		r = archive_read_data(c->ar, c->cblk, sizeof c->cblk);
+	if (r < 0)
+		snprintf(err, errlen, "%s", archive_error_string(c->ar));
+	*p = c->cblk;
+	return (long)r;
+}
+
 static la_ssize_t gz_data(struct tarchain *c)
 {
-	if (c->zdone)
-		return 0;
-	c->z.next_out = (Bytef *)c->dblk;
-	c->z.avail_out = sizeof c->dblk;
-	while (c->z.avail_out == sizeof c->dblk) {
-		if (c->z.avail_in == 0) {
-			la_ssize_t r = c->zeof ? 0 : archive_read_data(c->ar, c->cblk, sizeof c->cblk);
-			if (r < 0) {
-				snprintf(c->zerr, sizeof c->zerr, "%s", archive_error_string(c->ar));
-				return -1;
-			}
-			if (r == 0) {
-				c->zeof = 1;
-				if (c->zstarted) {
-					snprintf(c->zerr, sizeof c->zerr, "gzip data is truncated");
-					return -1;
-				}
-				c->zdone = 1;
-				break;
-			}
-			c->z.next_in = (Bytef *)c->cblk;
-			c->z.avail_in = (uInt)r;
-		}
-		if (!c->zstarted) {
-			if (c->z.next_in[0] != 0x1f) {  /* no further member */
-				c->zdone = 1;
-				break;
-			}
-			inflateReset(&c->z);
-			c->zstarted = 1;
-		}
-		int rc = inflate(&c->z, Z_NO_FLUSH);
-		if (rc == Z_STREAM_END) {
-			c->zstarted = 0;
-		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			snprintf(c->zerr, sizeof c->zerr, "gzip data is corrupt (%s)",
-				 c->z.msg ? c->z.msg : "inflate failed");
-			return -1;
-		}
-	}
-	return (la_ssize_t)(sizeof c->dblk - c->z.avail_out);
+	return (la_ssize_t)gunzip_read(&c->g, c->dblk, sizeof c->dblk);
 }
 
 static const char *raw_error(struct tarchain *c)
 {
-	return c->gz ? c->zerr : archive_error_string(c->raw);
+	return c->gz ? c->g.err : archive_error_string(c->raw);
 }
 
 static la_ssize_t raw_data(struct tarchain *c)
@@ -160,7 +133,7 @@ static void chain_close(struct tarchain *c)
 	if (c->raw)
 		archive_read_free(c->raw);
 	if (c->gz)
-		inflateEnd(&c->z);
+		gunzip_end(&c->g);
 	free(c);
 }
 
@@ -171,19 +144,17 @@ static struct tarchain *chain_open(struct archive *ar, const char *name, const c
 	struct archive_entry *ae;
 	c->ar = ar;
 	if (filter_of(suffix) == ARCHIVE_FILTER_GZIP) {
-		c->gz = 1;
-		if (inflateInit2(&c->z, 15 + 16) != Z_OK) {
-			c->gz = 0;
-			rp_err("%s: zlib: inflateInit2 failed", name);
+		if (gunzip_init(&c->g, gz_input, c) < 0) {
+			rp_err("%s: %s", name, c->g.err);
 			goto fail;
 		}
+		c->gz = 1;
 		la_ssize_t r = archive_read_data(c->ar, c->cblk, sizeof c->cblk);
 		if (r < 2 || (unsigned char)c->cblk[0] != 0x1f || (unsigned char)c->cblk[1] != 0x8b) {
 			rp_err("%s: not gzip data, though its name says so", name);
 			goto fail;
 		}
-		c->z.next_in = (Bytef *)c->cblk;
-		c->z.avail_in = (uInt)r;
+		c->pending = r;
 	} else {
 		c->raw = archive_read_new();
 		archive_read_support_filter_all(c->raw);
@@ -467,48 +438,19 @@ out:
 
 /* ---- control fields ---- */
 
-/* The value of field `key` in the control file (continuation lines
- * joined with a space; for Description only the first line). */
-static char *field(const char *control, const char *key)
-{
-	size_t kl = strlen(key);
-	for (const char *l = control; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		if (strncasecmp(l, key, kl) || l[kl] != ':')
-			continue;
-		struct buf v = BUF_INIT;
-		const char *p = l + kl + 1;
-		for (;;) {
-			while (*p == ' ' || *p == '\t')
-				p++;
-			size_t n = strcspn(p, "\n");
-			if (v.len && n)
-				buf_addc(&v, ' ');
-			buf_add(&v, p, n);
-			p += n;
-			if (!*p || (p[1] != ' ' && p[1] != '\t') || !strcmp(key, "Description"))
-				break;
-			p++;
-		}
-		while (v.len && v.p[v.len - 1] == ' ')
-			v.p[--v.len] = 0;
-		return buf_detach(&v);
-	}
-	return NULL;
-}
-
 static int parse_control(struct debread *d)
 {
 	struct pkginfo *pi = d->pi;
 	const char *c = buf_str(&d->control);
 	if (!d->control.len)
 		return rp_err("control.tar has no control file");
-	pi->name = field(c, "Package");
-	pi->version = field(c, "Version");
-	pi->arch = field(c, "Architecture");
-	pi->maintainer = field(c, "Maintainer");
-	pi->depends = field(c, "Depends");
-	pi->summary = field(c, "Description");
-	char *is = field(c, "Installed-Size");
+	pi->name = text_deb_field(c, "Package");
+	pi->version = text_deb_field(c, "Version");
+	pi->arch = text_deb_field(c, "Architecture");
+	pi->maintainer = text_deb_field(c, "Maintainer");
+	pi->depends = text_deb_field(c, "Depends");
+	pi->summary = text_deb_field(c, "Description");
+	char *is = text_deb_field(c, "Installed-Size");
 	if (is) {
 		char *end;
 		unsigned long long k = strtoull(is, &end, 10);

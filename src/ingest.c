@@ -3,12 +3,12 @@
 #include "atomic.h"
 #include "buf.h"
 #include "error.h"
+#include "gunzip.h"
 
 #include <archive.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,74 +185,50 @@ static int fd_close(struct archive *a, void *ctx)
 	return ARCHIVE_OK;
 }
 
-/* gzip input is inflated here with zlib rather than by libarchive, because
+/* gzip input is inflated by gunzip.c rather than by libarchive, because
  * libarchive does not check the gzip CRC-32: a flipped bit in a tarball
  * must be an error, not a silently different release. */
 struct gzsrc {
 	int fd;
 	uint64_t off;
-	z_stream z;
-	int started, done;
+	struct gunzip g;
 	unsigned char in[1 << 16];
 	unsigned char out[1 << 17];
 };
 
-static la_ssize_t gz_read(struct archive *a, void *ctx, const void **buf)
+static long gz_input(void *ctx, const void **p, char *err, size_t errlen)
 {
-	struct gzsrc *g = ctx;
-	*buf = g->out;
-	if (g->done)
-		return 0;
-	g->z.next_out = g->out;
-	g->z.avail_out = sizeof g->out;
-	while (g->z.avail_out == sizeof g->out) {
-		if (g->z.avail_in == 0) {
-			ssize_t r = pread(g->fd, g->in, sizeof g->in, (off_t)g->off);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0) {
-				archive_set_error(a, errno, "read error");
-				return -1;
-			}
-			if (r == 0) {
-				if (g->started) {
-					archive_set_error(a, EIO, "gzip data is truncated (unexpected end of file)");
-					return -1;
-				}
-				g->done = 1;
-				break;
-			}
-			g->off += (uint64_t)r;
-			g->z.next_in = g->in;
-			g->z.avail_in = (uInt)r;
-		}
-		if (!g->started) {
-			/* a further gzip member follows, or only padding/garbage */
-			if (g->z.avail_in >= 1 && g->z.next_in[0] != 0x1f) {
-				g->done = 1;
-				break;
-			}
-			inflateReset(&g->z);
-			g->started = 1;
-		}
-		int rc = inflate(&g->z, Z_NO_FLUSH);
-		if (rc == Z_STREAM_END) {
-			g->started = 0;
-		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			archive_set_error(a, EIO, "gzip data is corrupt (%s)",
-					  g->z.msg ? g->z.msg : "inflate failed");
+	struct gzsrc *s = ctx;
+	for (;;) {
+		ssize_t r = pread(s->fd, s->in, sizeof s->in, (off_t)s->off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "read error: %s", strerror(errno));
 			return -1;
 		}
+		s->off += (uint64_t)r;
+		*p = s->in;
+		return (long)r;
 	}
-	return (la_ssize_t)(sizeof g->out - g->z.avail_out);
+}
+
+static la_ssize_t gz_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct gzsrc *s = ctx;
+	*buf = s->out;
+	long n = gunzip_read(&s->g, s->out, sizeof s->out);
+	if (n < 0)
+		archive_set_error(a, EIO, "%s", s->g.err);
+	return (la_ssize_t)n;
 }
 
 static int gz_close(struct archive *a, void *ctx)
 {
-	struct gzsrc *g = ctx;
+	struct gzsrc *s = ctx;
 	(void)a;
-	inflateEnd(&g->z);
-	free(g);
+	gunzip_end(&s->g);
+	free(s);
 	return ARCHIVE_OK;
 }
 
@@ -272,8 +248,8 @@ static struct archive *open_archive(struct ingest *in)
 	if (is_gzip(in->fd)) {
 		struct gzsrc *g = xcalloc(1, sizeof *g);
 		g->fd = in->fd;
-		if (inflateInit2(&g->z, 15 + 16) != Z_OK) {
-			rp_err("%s: zlib: cannot start inflating", in->path);
+		if (gunzip_init(&g->g, gz_input, g) < 0) {
+			rp_err("%s: %s", in->path, g->g.err);
 			free(g);
 			archive_read_free(a);
 			return NULL;

@@ -123,30 +123,6 @@ out:
 	return rc;
 }
 
-/* A control field's value (first line), or NULL.  Field names are
- * case-insensitive (deb-control(5)). */
-static char *field(const char *control, const char *name)
-{
-	size_t nl = strlen(name);
-	for (const char *l = control; *l; ) {
-		const char *eol = strchr(l, '\n');
-		size_t len = eol ? (size_t)(eol - l) : strlen(l);
-		if (len > nl && !strncasecmp(l, name, nl) && l[nl] == ':') {
-			const char *v = l + nl + 1;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			size_t vl = (size_t)(l + len - v);
-			while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
-				vl--;
-			return xstrndup(v, vl);
-		}
-		if (!eol)
-			break;
-		l = eol + 1;
-	}
-	return NULL;
-}
-
 /* Names, versions and architectures end up in file names and index
  * lines: refuse what dpkg would refuse or what would break them. */
 static int check_token(const char *what, const char *v, const char *allowed)
@@ -294,9 +270,9 @@ int repo_deb_control(const char *control, size_t len, const struct repo_digests 
 	if (repo_control_check(control, len) < 0)
 		return -1;
 	e->format = FMT_DEB;
-	e->name = field(control, "Package");
-	e->version = field(control, "Version");
-	e->arch = field(control, "Architecture");
+	e->name = text_deb_field(control, "Package");
+	e->version = text_deb_field(control, "Version");
+	e->arch = text_deb_field(control, "Architecture");
 	if (check_token("Package", e->name, "+-.") < 0 || check_token("Version", e->version, ".+-~:") < 0 ||
 	    check_token("Architecture", e->arch, "-"))
 		return -1;

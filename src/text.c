@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- UTF-8 ---- */
 
@@ -134,4 +135,34 @@ void text_fold(struct buf *b, const char *text, const char *lead, const char *se
 		while (*s == '\n')
 			s++;
 	}
+}
+
+/* ---- deb control fields (inspect, verify, the store) ---- */
+
+char *text_deb_field(const char *control, const char *name)
+{
+	size_t nl = strlen(name);
+	int first_line_only = !strcasecmp(name, "Description");
+	for (const char *l = control; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncasecmp(l, name, nl) || l[nl] != ':')
+			continue;
+		struct buf v = BUF_INIT;
+		const char *p = l + nl + 1;
+		for (;;) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			size_t n = strcspn(p, "\n"), k = n;
+			while (k && (p[k - 1] == ' ' || p[k - 1] == '\t' || p[k - 1] == '\r'))
+				k--;
+			if (v.len && k)
+				buf_addc(&v, ' ');
+			buf_add(&v, p, k);
+			p += n;
+			if (!*p || (p[1] != ' ' && p[1] != '\t') || first_line_only)
+				break;
+			p++;
+		}
+		return buf_detach(&v);
+	}
+	return NULL;
 }

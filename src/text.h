@@ -22,5 +22,10 @@ void text_xml(struct buf *b, const char *s);
  * folded at TEXT_FOLD_COLS: each line starts with lead, sep goes between
  * paragraphs.  deb: lead " ", sep " .\n"; rpm: lead "", sep "\n". */
 void text_fold(struct buf *b, const char *text, const char *lead, const char *sep);
+/* The value of field `name` (case-insensitive, deb-control(5)) in a
+ * control file or Packages stanza, malloc'd, or NULL if absent:
+ * continuation lines joined with one space, blanks trimmed at both ends
+ * of each line; for Description only the synopsis (first line). */
+char *text_deb_field(const char *control, const char *name);
 
 #endif
