@@ -10,6 +10,7 @@
 #include "error.h"
 #include "rpm_header.h"
 #include "text.h"
+#include "version.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -339,12 +340,9 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 
 	e->format = FMT_RPM;
 	e->name = xstrdup(name);
-	struct buf b = BUF_INIT;
-	if (has_epoch)
-		buf_addf(&b, "%s:", ebuf);
-	buf_addf(&b, "%s-%s", ver, rel);
-	e->version = buf_detach(&b);
+	e->version = version_full(has_epoch ? ebuf : NULL, ver, rel);
 	e->arch = xstrdup(arch);
+	struct buf b = BUF_INIT;
 	buf_addf(&b, "pool/%s-%s-%s.%s.rpm", name, ver, rel, arch);
 	e->file = buf_detach(&b);
 	e->size = d->size;

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "pkginfo.h"
 #include "rpm_header.h"
+#include "version.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -63,15 +64,13 @@ static char *dup_or_null(const char *s)
 
 static char *evr_of(const struct rpmhdr *h)
 {
-	struct buf b = BUF_INIT;
 	uint64_t e;
-	if (rpmhdr_int(h, RPMTAG_EPOCH, 0, &e) == 0)
-		buf_addf(&b, "%llu:", (unsigned long long)e);
-	buf_adds(&b, rpmhdr_str(h, RPMTAG_VERSION) ? rpmhdr_str(h, RPMTAG_VERSION) : "");
-	const char *rel = rpmhdr_str(h, RPMTAG_RELEASE);
-	if (rel)
-		buf_addf(&b, "-%s", rel);
-	return buf_detach(&b);
+	char ebuf[24];
+	int has_epoch = rpmhdr_int(h, RPMTAG_EPOCH, 0, &e) == 0;
+	if (has_epoch)
+		snprintf(ebuf, sizeof ebuf, "%llu", (unsigned long long)e);
+	const char *ver = rpmhdr_str(h, RPMTAG_VERSION);
+	return version_full(has_epoch ? ebuf : NULL, ver ? ver : "", rpmhdr_str(h, RPMTAG_RELEASE));
 }
 
 /* names[i] has no version and an earlier element has the same name. */

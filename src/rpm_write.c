@@ -11,6 +11,7 @@
 #include "hooks.h"
 #include "rpm_header.h"
 #include "text.h"
+#include "version.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -305,11 +306,7 @@ static void dirtab_free(struct dirtab *t)
 
 static char *evr(const struct pkgmeta *pm)
 {
-	struct buf b = BUF_INIT;
-	if (pm->epoch)
-		buf_addf(&b, "%s:", pm->epoch);
-	buf_addf(&b, "%s-%s", pm->rpm_version, pm->release);
-	return buf_detach(&b);
+	return version_full(pm->epoch, pm->rpm_version, pm->release);
 }
 
 static int build_header(struct rpm_writer *w, const struct manifest *m, const unsigned char *payload_sha,

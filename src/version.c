@@ -87,6 +87,8 @@ char *version_full(const char *epoch, const char *upstream, const char *release)
 	struct buf b = BUF_INIT;
 	if (epoch && *epoch)
 		buf_addf(&b, "%s:", epoch);
-	buf_addf(&b, "%s-%s", upstream, release);
+	buf_adds(&b, upstream);
+	if (release)
+		buf_addf(&b, "-%s", release);
 	return buf_detach(&b);
 }

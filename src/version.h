@@ -16,7 +16,9 @@ char *version_upstream(const char *v, enum pkgfmt fmt);
 int version_check_release(const char *r);
 /* Epoch: decimal 0 .. 2^31-1.  0 if valid, else -1 after rp_err(). */
 int version_check_epoch(const char *e);
-/* "[E:]U-R" (malloc'd).  epoch may be NULL or "". */
+/* "[E:]U[-R]" (malloc'd): the one place an EVR string is formatted (deb
+ * Version, rpm EVR, the store's entries, inspect).  epoch may be NULL or
+ * "", release NULL. */
 char *version_full(const char *epoch, const char *upstream, const char *release);
 
 #endif
