@@ -116,19 +116,12 @@ static int w_data(struct pkgwriter *base, const void *p, size_t n)
 	return 0;
 }
 
-static int w_entry_end(struct pkgwriter *base, const struct manifest *m, size_t idx)
-{
-	(void)base, (void)m, (void)idx;
-	return 0;
-}
-
 struct deb_writer *deb_writer_new(const struct pkgmeta *pm, const char *outdir,
 				  enum comp comp, int level)
 {
 	struct deb_writer *w = xcalloc(1, sizeof *w);
 	w->base.entry = w_entry;
 	w->base.data = w_data;
-	w->base.entry_end = w_entry_end;
 	w->pm = pm;
 	w->outdir = xstrdup(outdir);
 	w->comp = comp;

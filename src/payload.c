@@ -60,9 +60,6 @@ static int end(struct pass *p)
 		memcpy(e->sha256, f->sha256, sizeof e->sha256);
 		e->digested = 1;
 	}
-	for (int i = 0; i < p->job->nw; i++)
-		if (p->job->w[i]->entry_end(p->job->w[i], p->job->m, p->cur) < 0)
-			return -1;
 	return 0;
 }
 

@@ -18,8 +18,8 @@ struct pkgwriter {
 	/* An entry begins; its digests are not known yet. */
 	int (*entry)(struct pkgwriter *w, const struct manifest *m, size_t idx);
 	int (*data)(struct pkgwriter *w, const void *p, size_t n);
-	/* The entry is complete; its digests are filled in. */
-	int (*entry_end)(struct pkgwriter *w, const struct manifest *m, size_t idx);
+	/* (No end-of-entry call: the writers need the digests only at
+	 * finish, when the manifest holds them all.) */
 };
 
 struct payload_job {
