@@ -217,21 +217,6 @@ static char *abs_path(const char *p)
 	return buf_detach(&b);
 }
 
-static int read_small(struct archive *a, struct buf *out, const char *name)
-{
-	char tmp[1 << 14];
-	for (;;) {
-		la_ssize_t n = archive_read_data(a, tmp, sizeof tmp);
-		if (n < 0)
-			return rp_err("%s: %s", name, archive_error_string(a));
-		if (n == 0)
-			return 0;
-		if (out->len + (size_t)n > CONTROL_MAX)
-			return rp_err("%s: larger than %u MiB", name, CONTROL_MAX >> 20);
-		buf_add(out, tmp, (size_t)n);
-	}
-}
-
 static int is_script(const char *name)
 {
 	static const char *const s[] = { "preinst", "postinst", "prerm", "postrm", "config" };
@@ -253,13 +238,13 @@ static int control_entry(struct debread *d, struct archive *a, struct archive_en
 	if (archive_entry_filetype(ae) != AE_IFREG)
 		return rp_err("control.tar: %s is not a regular file", name);
 	if (!strcmp(name, "control"))
-		return read_small(a, &d->control, "control");
+		return pkg_read_member(a, &d->control, CONTROL_MAX, "control");
 	if (!strcmp(name, "md5sums")) {
 		d->have_md5sums = 1;
-		return read_small(a, &d->md5sums, "md5sums");
+		return pkg_read_member(a, &d->md5sums, CONTROL_MAX, "md5sums");
 	}
 	if (!strcmp(name, "conffiles"))
-		return read_small(a, &d->conffiles, "conffiles");
+		return pkg_read_member(a, &d->conffiles, CONTROL_MAX, "conffiles");
 	if (is_script(name))
 		pkginfo_add_script(d->pi, name, (size_t)archive_entry_size(ae));
 	return 0;
@@ -366,7 +351,7 @@ out:
 static int read_binary(struct debread *d)
 {
 	struct buf b = BUF_INIT;
-	int rc = read_small(d->ar, &b, "debian-binary");
+	int rc = pkg_read_member(d->ar, &b, CONTROL_MAX, "debian-binary");
 	if (rc == 0 && (b.len < 3 || strncmp(b.p, "2.", 2) || !memchr(b.p, '\n', b.len)))
 		rc = rp_err("debian-binary: format version '%.*s', want 2.x",
 			    (int)strcspn(buf_str(&b), "\n"), buf_str(&b));

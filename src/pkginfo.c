@@ -1,7 +1,10 @@
 /* pkginfo.c — see pkginfo.h: the shared record and the dispatch on the
  * file's magic bytes. */
 #include "pkginfo.h"
+#include "buf.h"
 #include "error.h"
+
+#include <archive.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,4 +76,19 @@ int pkginfo_read(const char *path, struct pkginfo *pi, enum pkgmode mode)
 		rc = pi->fmt == FMT_DEB ? deb_pkg_read(fd, pi, mode) : rpm_pkg_read(fd, pi, mode);
 	close(fd);
 	return rc;
+}
+
+int pkg_read_member(struct archive *a, struct buf *out, size_t max, const char *what)
+{
+	char chunk[1 << 14];
+	for (;;) {
+		la_ssize_t r = archive_read_data(a, chunk, sizeof chunk);
+		if (r < 0)
+			return rp_err("%s: %s", what, archive_error_string(a));
+		if (r == 0)
+			return 0;
+		if (out->len + (size_t)r > max)
+			return rp_err("%s: larger than %zu bytes", what, max);
+		buf_add(out, chunk, (size_t)r);
+	}
 }

@@ -53,4 +53,11 @@ void pkginfo_add_script(struct pkginfo *pi, const char *name, size_t size);
 int deb_pkg_read(int fd, struct pkginfo *pi, enum pkgmode mode);
 int rpm_pkg_read(int fd, struct pkginfo *pi, enum pkgmode mode);
 
+/* The current libarchive entry's data appended to out, refusing more than
+ * max bytes (a .deb's control members, for inspect, verify and the store).
+ * 0, or -1 after rp_err() naming what. */
+struct archive;
+struct buf;
+int pkg_read_member(struct archive *a, struct buf *out, size_t max, const char *what);
+
 #endif

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "digest.h"
 #include "error.h"
+#include "pkginfo.h"
 #include "text.h"
 
 #include <archive.h>
@@ -21,22 +22,6 @@
 
 #define CONTROL_TAR_MAX (64u << 20)
 #define CONTROL_MAX (1u << 20)
-
-/* Reads the current entry's data into out, refusing more than max bytes. */
-static int read_member(struct archive *a, struct buf *out, size_t max, const char *what)
-{
-	char chunk[16384];
-	for (;;) {
-		la_ssize_t r = archive_read_data(a, chunk, sizeof chunk);
-		if (r < 0)
-			return rp_err("%s: %s", what, archive_error_string(a));
-		if (r == 0)
-			return 0;
-		if (out->len + (size_t)r > max)
-			return rp_err("%s: larger than %zu bytes", what, max);
-		buf_add(out, chunk, (size_t)r);
-	}
-}
 
 /* The control file out of control.tar[.gz|.xz|.zst] held in memory. */
 static int control_from_tar(const struct buf *tar, struct buf *control)
@@ -60,7 +45,7 @@ static int control_from_tar(const struct buf *tar, struct buf *control)
 		}
 		const char *p = archive_entry_pathname(ae);
 		if (p && (!strcmp(p, "./control") || !strcmp(p, "control"))) {
-			if (read_member(a, control, CONTROL_MAX, "control") < 0)
+			if (pkg_read_member(a, control, CONTROL_MAX, "control") < 0)
 				goto out;
 			found = 1;
 			break;
@@ -100,7 +85,7 @@ static int read_control(const char *path, struct buf *control)
 			p = "";
 		if (n == 0) {
 			struct buf v = BUF_INIT;
-			int bad = strcmp(p, "debian-binary") || read_member(a, &v, 64, p) < 0 ||
+			int bad = strcmp(p, "debian-binary") || pkg_read_member(a, &v, 64, p) < 0 ||
 				  strncmp(buf_str(&v), "2.", 2);
 			buf_free(&v);
 			if (bad) {
@@ -110,7 +95,7 @@ static int read_control(const char *path, struct buf *control)
 			continue;
 		}
 		if (!strncmp(p, "control.tar", 11)) {
-			if (read_member(a, &tar, CONTROL_TAR_MAX, p) < 0 || control_from_tar(&tar, control) < 0)
+			if (pkg_read_member(a, &tar, CONTROL_TAR_MAX, p) < 0 || control_from_tar(&tar, control) < 0)
 				goto out;
 			rc = 0;
 			goto out;
