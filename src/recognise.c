@@ -25,7 +25,7 @@ void release_free(struct release *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* The n-th (0-based) double-quoted string after `from` in s. */
+/* The n-th (0-based) double-quoted string in s (malloc'd), or NULL. */
 static char *nth_quoted(const char *s, int n)
 {
 	for (;;) {
@@ -41,20 +41,18 @@ static char *nth_quoted(const char *s, int n)
 	}
 }
 
-/* Parses {release, {"NAME", "VSN"}, {erts, "ERTS"}, ...} */
-static int parse_rel(const char *text, char **name, char **vsn, char **erts)
+/* Parses {release, {"NAME", "VSN"}, {erts, "ERTS"}, ...}: NAME and VSN
+ * (the ERTS version is taken from start_erl.data, which the boot uses). */
+static int parse_rel(const char *text, char **name, char **vsn)
 {
 	const char *p = strstr(text, "{release");
 	if (!p)
 		return -1;
 	*name = nth_quoted(p, 0);
 	*vsn = nth_quoted(p, 1);
-	const char *e = strstr(p, "erts");
-	*erts = e ? nth_quoted(e, 0) : NULL;
 	if (!*name || !*vsn) {
 		free(*name);
 		free(*vsn);
-		free(*erts);
 		return -1;
 	}
 	return 0;
@@ -146,7 +144,7 @@ static int recognise_otp(const struct ingest *in, const struct small_file *sed, 
 	/* releases/REL_VSN/ *.rel: prefer the one whose name has a bin/ script */
 	struct buf dir = BUF_INIT;
 	buf_addf(&dir, "releases/%s/", rel_v);
-	char *name = NULL, *vsn = NULL, *erts = NULL;
+	char *name = NULL, *vsn = NULL;
 	for (size_t i = 0; i < in->nsmall; i++) {
 		const struct small_file *f = &in->small[i];
 		size_t fl = strlen(f->name);
@@ -154,24 +152,24 @@ static int recognise_otp(const struct ingest *in, const struct small_file *sed, 
 		    fl < 4 || strcmp(f->name + fl - 4, ".rel") != 0)
 			continue;
 		if (f->too_large) {
-			free(name), free(vsn), free(erts);
+			free(name), free(vsn);
 			buf_free(&dir);
 			return too_large(in, f);
 		}
-		char *n, *v, *e;
-		if (parse_rel(f->data, &n, &v, &e) < 0)
+		char *n, *v;
+		if (parse_rel(f->data, &n, &v) < 0)
 			continue;
 		struct buf bin = BUF_INIT;
 		buf_addf(&bin, "bin/%s", n);
 		int has_bin = ingest_find(in, buf_str(&bin)) != (size_t)-1;
 		buf_free(&bin);
 		if (!name || has_bin) {
-			free(name), free(vsn), free(erts);
-			name = n, vsn = v, erts = e;
+			free(name), free(vsn);
+			name = n, vsn = v;
 			if (has_bin)
 				break;
 		} else {
-			free(n), free(v), free(e);
+			free(n), free(v);
 		}
 	}
 	buf_free(&dir);
@@ -185,7 +183,7 @@ static int recognise_otp(const struct ingest *in, const struct small_file *sed, 
 		rp_err("%s: releases/%s/*.rel names the release \"%s\": not a valid release name (letters, "
 		       "digits, _ - . + only, as for --name): refused", in->path, pv, pn);
 		free(pn), free(pv);
-		free(name), free(vsn), free(erts);
+		free(name), free(vsn);
 		return -1;
 	}
 	if (strcmp(vsn, rel_v)) {
@@ -193,12 +191,11 @@ static int recognise_otp(const struct ingest *in, const struct small_file *sed, 
 		rp_err("%s: releases/start_erl.data says release version '%s' but releases/%s/%s.rel says "
 		       "'%s': refused (an inconsistent release)", in->path, pr, pr, name, pv);
 		free(pr), free(pv);
-		free(name), free(vsn), free(erts);
+		free(name), free(vsn);
 		return -1;
 	}
 	r->relname = name;
 	r->version = vsn;
-	free(erts);
 	r->erts_vsn = xstrdup(erts_v);
 	struct buf ed = BUF_INIT;
 	buf_addf(&ed, "erts-%s/bin", erts_v);
