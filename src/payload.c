@@ -4,6 +4,7 @@
 #include "zsink.h"
 #include "digest.h"
 #include "error.h"
+#include "ingest.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,10 +9,11 @@
 #define RELPKG_PAYLOAD_H
 
 #include "elfarch.h"
-#include "ingest.h"
 #include "manifest.h"
 
 #include <archive.h>
+
+struct ingest;          /* ingest.h: only the pass reads it (payload.c) */
 
 struct pkgwriter {
 	/* An entry begins; its digests are not known yet. */

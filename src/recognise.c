@@ -2,6 +2,7 @@
 #include "recognise.h"
 #include "buf.h"
 #include "error.h"
+#include "ingest.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 #ifndef RELPKG_RECOGNISE_H
 #define RELPKG_RECOGNISE_H
 
-#include "ingest.h"
+struct ingest;          /* ingest.h: only recognise() reads it */
 
 enum relkind { REL_GENERIC, REL_RELX, REL_MIX, REL_DISTILLERY };
 
