@@ -302,6 +302,45 @@ static int check_utf8(const struct rpmhdr *h)
 	return 0;
 }
 
+/* other.xml's changelog: the newest CHANGELOG_LIMIT entries, oldest
+ * first; equal times are made distinct by bumping the older ones (as
+ * createrepo_c). */
+static void changelog_xml(struct buf *o, const struct rpmhdr *hp)
+{
+	uint32_t nt = 0, nn = 0, nx = 0;
+	uint64_t *ct = rpmhdr_ints(hp, RPMTAG_CHANGELOGTIME, &nt);
+	const char **cn = strs(hp, RPMTAG_CHANGELOGNAME, &nn);
+	const char **cx = strs(hp, RPMTAG_CHANGELOGTEXT, &nx);
+	if (ct && cn && cx) {
+		uint32_t n = nt < nn ? nt : nn;
+		n = n < nx ? n : nx;
+		if (n > CHANGELOG_LIMIT)
+			n = CHANGELOG_LIMIT;
+		uint64_t *date = xmalloc((n ? n : 1) * sizeof *date);
+		for (uint32_t i = 0; i < n; i++)
+			date[i] = ct[i];
+		for (uint32_t i = 1; i < n; i++)
+			for (uint32_t k = i; k > 0 && date[k - 1] <= date[k] && ct[k - 1] == ct[k]; k--)
+				date[k - 1] = date[k] + 1;
+		for (uint32_t i = n; i > 0; i--) {
+			char *author = xstrdup(cn[i - 1]);
+			size_t al = strlen(author);
+			while (al > 1 && author[al - 1] == ' ')
+				author[--al] = 0;
+			buf_adds(o, "  <changelog");
+			attr(o, "author", author);
+			buf_addf(o, " date=\"%llu\">", (unsigned long long)date[i - 1]);
+			text_xml(o, cx[i - 1]);
+			buf_adds(o, "</changelog>\n");
+			free(author);
+		}
+		free(date);
+	}
+	free(ct);
+	free(cn);
+	free(cx);
+}
+
 int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_entry *e)
 {
 	struct rpmhdr sig = { 0 }, h = { 0 };
@@ -405,43 +444,10 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 	files_xml(&e->frag[FR_FILELISTS], &f, 0);
 	buf_adds(&e->frag[FR_FILELISTS], "</package>\n");
 
-	/* changelog: the newest CHANGELOG_LIMIT entries, oldest first; equal
-	 * times are made distinct by bumping the older ones (as createrepo_c) */
 	struct buf *o = &e->frag[FR_OTHER];
 	buf_add(o, head.p, head.len);
 	buf_free(&head);
-	uint32_t nt = 0, nn = 0, nx = 0;
-	uint64_t *ct = rpmhdr_ints(&h, RPMTAG_CHANGELOGTIME, &nt);
-	const char **cn = strs(&h, RPMTAG_CHANGELOGNAME, &nn);
-	const char **cx = strs(&h, RPMTAG_CHANGELOGTEXT, &nx);
-	if (ct && cn && cx) {
-		uint32_t n = nt < nn ? nt : nn;
-		n = n < nx ? n : nx;
-		if (n > CHANGELOG_LIMIT)
-			n = CHANGELOG_LIMIT;
-		uint64_t *date = xmalloc((n ? n : 1) * sizeof *date);
-		for (uint32_t i = 0; i < n; i++)
-			date[i] = ct[i];
-		for (uint32_t i = 1; i < n; i++)
-			for (uint32_t k = i; k > 0 && date[k - 1] <= date[k] && ct[k - 1] == ct[k]; k--)
-				date[k - 1] = date[k] + 1;
-		for (uint32_t i = n; i > 0; i--) {
-			char *author = xstrdup(cn[i - 1]);
-			size_t al = strlen(author);
-			while (al > 1 && author[al - 1] == ' ')
-				author[--al] = 0;
-			buf_adds(o, "  <changelog");
-			attr(o, "author", author);
-			buf_addf(o, " date=\"%llu\">", (unsigned long long)date[i - 1]);
-			text_xml(o, cx[i - 1]);
-			buf_adds(o, "</changelog>\n");
-			free(author);
-		}
-		free(date);
-	}
-	free(ct);
-	free(cn);
-	free(cx);
+	changelog_xml(o, &h);
 	buf_adds(o, "</package>\n");
 	rc = 0;
 out:
