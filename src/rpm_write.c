@@ -302,6 +302,136 @@ static char *evr(const struct pkgmeta *pm)
 	return version_full(pm->epoch, pm->rpm_version, pm->release);
 }
 
+/* Name, version, descriptions, build facts, licence, arch. */
+static void header_meta(struct rpmhdr_enc *h, const struct pkgmeta *pm, uint32_t installed_size)
+{
+	rpmhdr_enc_strings(h, RPMTAG_HEADERI18NTABLE, (const char *[]){ "C" }, 1);
+	rpmhdr_enc_string(h, RPMTAG_NAME, pm->name);
+	rpmhdr_enc_string(h, RPMTAG_VERSION, pm->rpm_version);
+	rpmhdr_enc_string(h, RPMTAG_RELEASE, pm->release);
+	if (pm->epoch) {
+		uint32_t ep = (uint32_t)strtoul(pm->epoch, NULL, 10);
+		rpmhdr_enc_int32(h, RPMTAG_EPOCH, &ep, 1);
+	}
+	rpmhdr_enc_i18n(h, RPMTAG_SUMMARY, pm->summary);
+	struct buf desc = BUF_INIT;
+	/* paragraphs folded as in the deb, one blank line between them */
+	text_fold(&desc, pm->description, "", "\n");
+	while (desc.len && desc.p[desc.len - 1] == '\n')
+		desc.p[--desc.len] = 0;
+	rpmhdr_enc_i18n(h, RPMTAG_DESCRIPTION, buf_str(&desc));
+	buf_free(&desc);
+	uint32_t bt = (uint32_t)pm->build_time;
+	rpmhdr_enc_int32(h, RPMTAG_BUILDTIME, &bt, 1);
+	rpmhdr_enc_string(h, RPMTAG_BUILDHOST, "relpkg");
+	rpmhdr_enc_int32(h, RPMTAG_SIZE, &installed_size, 1);
+	rpmhdr_enc_string(h, RPMTAG_LICENSE, pm->license ? pm->license : "Unknown");
+	rpmhdr_enc_string(h, RPMTAG_PACKAGER, pm->maintainer);
+	rpmhdr_enc_i18n(h, RPMTAG_GROUP, "Applications/System");
+	if (pm->url)
+		rpmhdr_enc_string(h, RPMTAG_URL, pm->url);
+	rpmhdr_enc_string(h, RPMTAG_OS, "linux");
+	rpmhdr_enc_string(h, RPMTAG_ARCH, pm->rpm_arch);
+}
+
+/* Provides, requires (req already holds the scripts' interpreters),
+ * conflicts, and the rpmlib() features the package uses. */
+static int header_deps(struct rpm_writer *w, struct rpmhdr_enc *h, const char *ver, int has_config,
+		       struct deps_out *req)
+{
+	const struct pkgmeta *pm = w->pm;
+	struct deps_out prov = { 0 }, conf = { 0 };
+	struct buf tmp = BUF_INIT;
+	int rc = -1;
+	/* provides: NAME = EVR, NAME(isa) = EVR, config(NAME) = EVR */
+	dep_add(&prov, pm->name, RPMSENSE_EQUAL, ver);
+	const char *isa = isa_name(pm->rpm_arch);
+	if (isa) {
+		buf_reset(&tmp);
+		buf_addf(&tmp, "%s(%s)", pm->name, isa);
+		dep_add(&prov, tmp.p, RPMSENSE_EQUAL, ver);
+	}
+	if (has_config) {
+		buf_reset(&tmp);
+		buf_addf(&tmp, "config(%s)", pm->name);
+		dep_add(&prov, tmp.p, RPMSENSE_EQUAL, ver);
+		dep_add(req, tmp.p, RPMSENSE_EQUAL | RPMSENSE_CONFIG, ver);
+	}
+	if (add_user_deps(&prov, pm->provides, "provides") < 0 ||
+	    add_user_deps(req, pm->depends, "depends") < 0 ||
+	    add_user_deps(&conf, pm->conflicts, "conflicts") < 0)
+		goto out;
+	/* the rpm features this package uses */
+	const uint32_t lib = RPMSENSE_RPMLIB | RPMSENSE_LESS | RPMSENSE_EQUAL;
+	dep_add(req, "rpmlib(CompressedFileNames)", lib, "3.0.4-1");
+	dep_add(req, "rpmlib(FileDigests)", lib, "4.6.0-1");
+	dep_add(req, "rpmlib(PayloadFilesHavePrefix)", lib, "4.0-1");
+	if (w->comp == COMP_XZ)
+		dep_add(req, "rpmlib(PayloadIsXz)", lib, "5.2-1");
+	if (w->comp == COMP_ZSTD)
+		dep_add(req, "rpmlib(PayloadIsZstd)", lib, "5.4.18-1");
+	if (strchr(pm->rpm_version, '~') || strchr(pm->release, '~'))
+		dep_add(req, "rpmlib(TildeInVersions)", lib, "4.10.0-1");
+	if (strchr(pm->rpm_version, '^'))
+		dep_add(req, "rpmlib(CaretInVersions)", lib, "4.15.0-1");
+
+	rpmhdr_enc_strings(h, RPMTAG_PROVIDENAME, prov.names.v, prov.names.n);
+	rpmhdr_enc_int32(h, RPMTAG_PROVIDEFLAGS, prov.flags, prov.nflags);
+	rpmhdr_enc_strings(h, RPMTAG_PROVIDEVERSION, prov.versions.v, prov.versions.n);
+	rpmhdr_enc_int32(h, RPMTAG_REQUIREFLAGS, req->flags, req->nflags);
+	rpmhdr_enc_strings(h, RPMTAG_REQUIRENAME, req->names.v, req->names.n);
+	rpmhdr_enc_strings(h, RPMTAG_REQUIREVERSION, req->versions.v, req->versions.n);
+	if (conf.nflags) {
+		rpmhdr_enc_int32(h, RPMTAG_CONFLICTFLAGS, conf.flags, conf.nflags);
+		rpmhdr_enc_strings(h, RPMTAG_CONFLICTNAME, conf.names.v, conf.names.n);
+		rpmhdr_enc_strings(h, RPMTAG_CONFLICTVERSION, conf.versions.v, conf.versions.n);
+	}
+	rc = 0;
+out:
+	buf_free(&tmp);
+	deps_out_free(&prov);
+	deps_out_free(&conf);
+	return rc;
+}
+
+/* rpm's version, the one changelog entry, the payload's format and digest. */
+static void header_trailer(struct rpm_writer *w, struct rpmhdr_enc *h, const char *ver,
+			   const unsigned char *payload_sha)
+{
+	const struct pkgmeta *pm = w->pm;
+	struct buf tmp = BUF_INIT;
+	rpmhdr_enc_string(h, RPMTAG_RPMVERSION, "4.18.0 (relpkg)");
+
+	/* one changelog entry: rpm keeps days, at noon */
+	uint32_t ct = (uint32_t)(pm->build_time / 86400 * 86400 + 43200);
+	rpmhdr_enc_int32(h, RPMTAG_CHANGELOGTIME, &ct, 1);
+	buf_reset(&tmp);
+	buf_addf(&tmp, "%s - %s", pm->maintainer, ver);
+	const char *cn = tmp.p;
+	rpmhdr_enc_strings(h, RPMTAG_CHANGELOGNAME, &cn, 1);
+	struct buf ctext = BUF_INIT;
+	buf_addf(&ctext, "- Release %s, packaged by relpkg", pm->upstream);
+	const char *ctp = ctext.p;
+	rpmhdr_enc_strings(h, RPMTAG_CHANGELOGTEXT, &ctp, 1);
+	buf_free(&ctext);
+
+	rpmhdr_enc_string(h, RPMTAG_PAYLOADFORMAT, "cpio");
+	if (w->comp != COMP_NONE)
+		rpmhdr_enc_string(h, RPMTAG_PAYLOADCOMPRESSOR, comp_name(w->comp));
+	buf_reset(&tmp);
+	buf_addf(&tmp, "%d", w->level);
+	rpmhdr_enc_string(h, RPMTAG_PAYLOADFLAGS, tmp.p);
+	uint32_t algo = 8;      /* PGPHASHALGO_SHA256 */
+	rpmhdr_enc_int32(h, RPMTAG_FILEDIGESTALGO, &algo, 1);
+	rpmhdr_enc_string(h, RPMTAG_ENCODING, "utf-8");
+	char phex[65];
+	hex_encode(payload_sha, 32, phex);
+	const char *pp = phex;
+	rpmhdr_enc_strings(h, RPMTAG_PAYLOADDIGEST, &pp, 1);
+	rpmhdr_enc_int32(h, RPMTAG_PAYLOADDIGESTALGO, &algo, 1);
+	buf_free(&tmp);
+}
+
 static int build_header(struct rpm_writer *w, const struct manifest *m, const unsigned char *payload_sha,
 			struct rpmhdr_enc *h)
 {
@@ -309,7 +439,7 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 	int rc = -1;
 	char *ver = evr(pm);
 	struct buf tmp = BUF_INIT;
-	struct deps_out req = { 0 }, prov = { 0 }, conf = { 0 };
+	struct deps_out req = { 0 };
 	struct strv digests = { 0 }, links = { 0 }, users = { 0 }, groups = { 0 }, langs = { 0 }, bases = { 0 },
 		    dirnames = { 0 }, scripts = { 0 };
 	struct dirtab dt = { 0 };
@@ -372,34 +502,7 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 		goto out;
 	}
 
-	rpmhdr_enc_strings(h, RPMTAG_HEADERI18NTABLE, (const char *[]){ "C" }, 1);
-	rpmhdr_enc_string(h, RPMTAG_NAME, pm->name);
-	rpmhdr_enc_string(h, RPMTAG_VERSION, pm->rpm_version);
-	rpmhdr_enc_string(h, RPMTAG_RELEASE, pm->release);
-	if (pm->epoch) {
-		uint32_t ep = (uint32_t)strtoul(pm->epoch, NULL, 10);
-		rpmhdr_enc_int32(h, RPMTAG_EPOCH, &ep, 1);
-	}
-	rpmhdr_enc_i18n(h, RPMTAG_SUMMARY, pm->summary);
-	struct buf desc = BUF_INIT;
-	/* paragraphs folded as in the deb, one blank line between them */
-	text_fold(&desc, pm->description, "", "\n");
-	while (desc.len && desc.p[desc.len - 1] == '\n')
-		desc.p[--desc.len] = 0;
-	rpmhdr_enc_i18n(h, RPMTAG_DESCRIPTION, buf_str(&desc));
-	buf_free(&desc);
-	uint32_t bt = (uint32_t)pm->build_time;
-	rpmhdr_enc_int32(h, RPMTAG_BUILDTIME, &bt, 1);
-	rpmhdr_enc_string(h, RPMTAG_BUILDHOST, "relpkg");
-	uint32_t tsize = (uint32_t)total;
-	rpmhdr_enc_int32(h, RPMTAG_SIZE, &tsize, 1);
-	rpmhdr_enc_string(h, RPMTAG_LICENSE, pm->license ? pm->license : "Unknown");
-	rpmhdr_enc_string(h, RPMTAG_PACKAGER, pm->maintainer);
-	rpmhdr_enc_i18n(h, RPMTAG_GROUP, "Applications/System");
-	if (pm->url)
-		rpmhdr_enc_string(h, RPMTAG_URL, pm->url);
-	rpmhdr_enc_string(h, RPMTAG_OS, "linux");
-	rpmhdr_enc_string(h, RPMTAG_ARCH, pm->rpm_arch);
+	header_meta(h, pm, (uint32_t)total);
 
 	static const uint32_t script_tags[4] = { RPMTAG_PREIN, RPMTAG_POSTIN, RPMTAG_PREUN, RPMTAG_POSTUN };
 	static const uint32_t prog_tags[4] = { RPMTAG_PREINPROG, RPMTAG_POSTINPROG, RPMTAG_PREUNPROG, RPMTAG_POSTUNPROG };
@@ -438,85 +541,14 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 	buf_addf(&tmp, "%s-%s-%s.src.rpm", pm->name, pm->rpm_version, pm->release);
 	rpmhdr_enc_string(h, RPMTAG_SOURCERPM, tmp.p);
 
-	/* provides: NAME = EVR, NAME(isa) = EVR, config(NAME) = EVR */
-	dep_add(&prov, pm->name, RPMSENSE_EQUAL, ver);
-	const char *isa = isa_name(pm->rpm_arch);
-	if (isa) {
-		buf_reset(&tmp);
-		buf_addf(&tmp, "%s(%s)", pm->name, isa);
-		dep_add(&prov, tmp.p, RPMSENSE_EQUAL, ver);
-	}
-	if (has_config) {
-		buf_reset(&tmp);
-		buf_addf(&tmp, "config(%s)", pm->name);
-		dep_add(&prov, tmp.p, RPMSENSE_EQUAL, ver);
-		dep_add(&req, tmp.p, RPMSENSE_EQUAL | RPMSENSE_CONFIG, ver);
-	}
-	if (add_user_deps(&prov, pm->provides, "provides") < 0 ||
-	    add_user_deps(&req, pm->depends, "depends") < 0 ||
-	    add_user_deps(&conf, pm->conflicts, "conflicts") < 0)
+	if (header_deps(w, h, ver, has_config, &req) < 0)
 		goto out;
-	/* the rpm features this package uses */
-	const uint32_t lib = RPMSENSE_RPMLIB | RPMSENSE_LESS | RPMSENSE_EQUAL;
-	dep_add(&req, "rpmlib(CompressedFileNames)", lib, "3.0.4-1");
-	dep_add(&req, "rpmlib(FileDigests)", lib, "4.6.0-1");
-	dep_add(&req, "rpmlib(PayloadFilesHavePrefix)", lib, "4.0-1");
-	if (w->comp == COMP_XZ)
-		dep_add(&req, "rpmlib(PayloadIsXz)", lib, "5.2-1");
-	if (w->comp == COMP_ZSTD)
-		dep_add(&req, "rpmlib(PayloadIsZstd)", lib, "5.4.18-1");
-	if (strchr(pm->rpm_version, '~') || strchr(pm->release, '~'))
-		dep_add(&req, "rpmlib(TildeInVersions)", lib, "4.10.0-1");
-	if (strchr(pm->rpm_version, '^'))
-		dep_add(&req, "rpmlib(CaretInVersions)", lib, "4.15.0-1");
-
-	rpmhdr_enc_strings(h, RPMTAG_PROVIDENAME, prov.names.v, prov.names.n);
-	rpmhdr_enc_int32(h, RPMTAG_PROVIDEFLAGS, prov.flags, prov.nflags);
-	rpmhdr_enc_strings(h, RPMTAG_PROVIDEVERSION, prov.versions.v, prov.versions.n);
-	rpmhdr_enc_int32(h, RPMTAG_REQUIREFLAGS, req.flags, req.nflags);
-	rpmhdr_enc_strings(h, RPMTAG_REQUIRENAME, req.names.v, req.names.n);
-	rpmhdr_enc_strings(h, RPMTAG_REQUIREVERSION, req.versions.v, req.versions.n);
-	if (conf.nflags) {
-		rpmhdr_enc_int32(h, RPMTAG_CONFLICTFLAGS, conf.flags, conf.nflags);
-		rpmhdr_enc_strings(h, RPMTAG_CONFLICTNAME, conf.names.v, conf.names.n);
-		rpmhdr_enc_strings(h, RPMTAG_CONFLICTVERSION, conf.versions.v, conf.versions.n);
-	}
-	rpmhdr_enc_string(h, RPMTAG_RPMVERSION, "4.18.0 (relpkg)");
-
-	/* one changelog entry: rpm keeps days, at noon */
-	uint32_t ct = (uint32_t)(pm->build_time / 86400 * 86400 + 43200);
-	rpmhdr_enc_int32(h, RPMTAG_CHANGELOGTIME, &ct, 1);
-	buf_reset(&tmp);
-	buf_addf(&tmp, "%s - %s", pm->maintainer, ver);
-	const char *cn = tmp.p;
-	rpmhdr_enc_strings(h, RPMTAG_CHANGELOGNAME, &cn, 1);
-	struct buf ctext = BUF_INIT;
-	buf_addf(&ctext, "- Release %s, packaged by relpkg", pm->upstream);
-	const char *ctp = ctext.p;
-	rpmhdr_enc_strings(h, RPMTAG_CHANGELOGTEXT, &ctp, 1);
-	buf_free(&ctext);
-
-	rpmhdr_enc_string(h, RPMTAG_PAYLOADFORMAT, "cpio");
-	if (w->comp != COMP_NONE)
-		rpmhdr_enc_string(h, RPMTAG_PAYLOADCOMPRESSOR, comp_name(w->comp));
-	buf_reset(&tmp);
-	buf_addf(&tmp, "%d", w->level);
-	rpmhdr_enc_string(h, RPMTAG_PAYLOADFLAGS, tmp.p);
-	uint32_t algo = 8;      /* PGPHASHALGO_SHA256 */
-	rpmhdr_enc_int32(h, RPMTAG_FILEDIGESTALGO, &algo, 1);
-	rpmhdr_enc_string(h, RPMTAG_ENCODING, "utf-8");
-	char phex[65];
-	hex_encode(payload_sha, 32, phex);
-	const char *pp = phex;
-	rpmhdr_enc_strings(h, RPMTAG_PAYLOADDIGEST, &pp, 1);
-	rpmhdr_enc_int32(h, RPMTAG_PAYLOADDIGESTALGO, &algo, 1);
+	header_trailer(w, h, ver, payload_sha);
 	rc = 0;
 out:
 	free(ver);
 	buf_free(&tmp);
 	deps_out_free(&req);
-	deps_out_free(&prov);
-	deps_out_free(&conf);
 	sv_free(&digests);
 	sv_free(&links);
 	sv_free(&users);
