@@ -82,5 +82,8 @@ ok=1
 "$RELPKG" verify "$good" >/dev/null 2>&1 || ok=0
 rm -rf "$T/store"
 "$RELPKG" repo add -q "$T/store" "$good" >/dev/null 2>&1 || ok=0
-[ "$ok" = 1 ] && pass "the undamaged package: inspect, verify and repo add accept it" ||
+if [ "$ok" = 1 ]; then
+	pass "the undamaged package: inspect, verify and repo add accept it"
+else
 	fail "the undamaged package: inspect, verify and repo add accept it"
+fi
