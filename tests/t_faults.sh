@@ -358,9 +358,6 @@ inject() {
 	kill-tree)
 		inj="killed $(ct_unit_procs "$CT" "$UNIT" | wc -l) processes${at:+ $at}"
 		nx systemctl kill --signal=SIGKILL "$UNIT.service" || :
-		# systemctl kill can fail part-way (EIO on a frozen process): kill
-		# what is left in the cgroup one by one
-		for kp in $(ct_unit_procs "$CT" "$UNIT"); do nx kill -KILL "$kp" 2>/dev/null || :; done
 		st_pids=""
 		wait_pm
 		release
