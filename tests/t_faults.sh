@@ -357,7 +357,13 @@ inject() {
 		;;
 	kill-tree)
 		inj="killed $(ct_unit_procs "$CT" "$UNIT" | wc -l) processes${at:+ $at}"
-		nx systemctl kill --signal=SIGKILL "$UNIT.service" || :
+		kill_incomplete=
+		if ! nx systemctl kill --signal=SIGKILL "$UNIT.service"; then
+			# systemd could not signal every process (EIO on a stopped or
+			# exiting one): the scripts may live on and finish
+			kill_incomplete=1
+			inj="$inj; systemctl kill failed part-way"
+		fi
 		st_pids=""
 		wait_pm
 		release
@@ -564,6 +570,10 @@ run_cell() {
 	kill-pm/unpack | disk-full/unpack) ;;
 	kill-pm/* | disk-full/*)
 		j_res='interrupted|failed|ok' j_what="interrupted, failed, or ok: the scripts lived on through the fault"
+		;;
+	kill-tree/*)
+		[ -z "${kill_incomplete:-}" ] ||
+			j_res='interrupted|failed|ok' j_what="interrupted, failed, or ok: systemctl kill failed part-way, the scripts lived on"
 		;;
 	esac
 	j_line=$(printf '%s\n' "$j_new" | awk -F '\t' -v f="$FROM" -v t="$TO" -v r="^($j_res)\$" \
