@@ -57,6 +57,10 @@
 need_cmd systemd-nspawn nsenter debootstrap curl python3 mkfs.ext4 fallocate mountpoint
 need_relpkg
 [ "$(id -u)" = 0 ] || skip_file "needs root (mounts, loop devices, systemd-nspawn)"
+# Not yet in make check: its container reboots flake (systemd-nspawn exits
+# on about one reboot in a hundred), and a flaky test hides real failures.
+# make faults (FAULTS_RUN=1) runs it.
+[ -n "${FAULTS_RUN:-}" ] || skip_file "the fault matrix runs with 'make faults' (FAULTS_RUN=1); its container reboots are not yet reliable enough for make check"
 
 # shellcheck source=tests/container/lib.sh
 . "$TOP/tests/container/lib.sh"
