@@ -17,8 +17,8 @@
 # that is already there.
 #
 # The root: variant minbase plus systemd as init, apt, rpm, dnf, sqlite3,
-# python3, python3-apt and openssh-server (for Ansible, sshd off) and a few
-# tools; no apt sources (tests add their own file:// repo);
+# python3, python3-apt and openssh-server (for Ansible, sshd off), haproxy
+# (blue-green), zypper and debsig-verify (signed packages) and a few tools; no apt sources (tests add their own file:// repo);
 # an empty /etc/machine-id (each container gets its own, see lib.sh).
 set -eu
 
@@ -26,7 +26,8 @@ SUITE=bookworm
 # One package per word; changing it changes this file, hence the stamp.
 PACKAGES="systemd systemd-sysv dbus apt adduser rpm dnf sqlite3 python3
 iproute2 procps curl dnf-plugins-core libarchive13 libsolv1 libsolvext1
-openssh-server python3-apt libdeflate0"
+openssh-server python3-apt libdeflate0
+haproxy zypper debsig-verify gnupg gpgv"
 
 here=$(cd "$(dirname "$0")" && pwd)
 [ -f "$here/rootfs.sh" ] || { echo "rootfs.sh: run it, do not source it" >&2; exit 2; }
@@ -164,6 +165,8 @@ rm -f "$tmp"/etc/systemd/system/timers.target.wants/*
 # base: each container makes its own) and starts ssh.service.
 chroot "$tmp" systemctl disable ssh.service ssh.socket >>"$log" 2>&1
 rm -f "$tmp"/etc/ssh/ssh_host_*
+# haproxy is off too: the blue-green tests write its config and start it.
+chroot "$tmp" systemctl disable haproxy.service >>"$log" 2>&1
 # Journal in memory only: smaller copies, less I/O.
 mkdir -p "$tmp/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\n' \
