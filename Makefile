@@ -124,7 +124,7 @@ bench: all
 # (FAULTS_REPEAT); make check skips it until its container reboots are
 # reliable.
 faults: all
-	FAULTS_RUN=1 FAULTS_ALL=1 FAULTS_REPEAT=$${FAULTS_REPEAT:-3} sh tests/run t_faults
+	FAULTS_RUN=1 FAULTS_REPEAT=$${FAULTS_REPEAT:-3} sh tests/run t_faults
 
 # Everything in man/ (section from the suffix) and the bash completion.
 # uninstall removes exactly these files (directories are left alone).

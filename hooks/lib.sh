@@ -109,16 +109,38 @@ rp_clean() {
 rp_write() {
 	_w=$1.relpkg-new
 	rm -f "$_w"
-	if ! cat >"$_w"; then
+	# stdin is read once: kept in memory for a second try
+	_wc=$(cat; echo .)
+	_wc=${_wc%.}
+	for _wt in 1 2; do
+		if printf '%s' "$_wc" >"$_w" && sync "$_w" 2>/dev/null && mv -f "$_w" "$1"; then
+			sync "${1%/*}" 2>/dev/null || true
+			return 0
+		fi
 		rm -f "$_w"
-		return 1
-	fi
-	sync "$_w" 2>/dev/null || sync
-	mv -f "$_w" "$1" || {
-		rm -f "$_w"
-		return 1
-	}
-	sync "${1%/*}" 2>/dev/null || true
+		[ "$_wt" = 1 ] && rp_unreserve || return 1
+	done
+}
+
+# The reserve: space set aside in $RP_META (the file system of the records)
+# before a transition stops anything, given back when a record cannot be
+# written there (a disk that filled up meanwhile), so that the transition
+# can still record its end.  Gone when the transaction ends.
+RP_RESERVE_KB=256
+rp_reserve() {
+	_r=$RP_META/reserve
+	rm -f "$_r"
+	fallocate -l "${RP_RESERVE_KB}KiB" "$_r" 2>/dev/null ||
+		dd if=/dev/zero of="$_r" bs=1024 count="$RP_RESERVE_KB" 2>/dev/null ||
+		rp_log "could not set $RP_RESERVE_KB KiB aside in $RP_META (disk nearly full?): going on without"
+	return 0
+}
+
+rp_unreserve() {
+	[ -f "$RP_META/reserve" ] && [ ! -L "$RP_META/reserve" ] || return 1
+	rm -f "$RP_META/reserve"
+	sync "$RP_META" 2>/dev/null || sync
+	rp_log "the disk is full: using the space set aside for relpkg's records"
 }
 
 # rp_kv FILE KEY: the value of KEY in a KEY=VALUE file (data, never sourced).
@@ -183,8 +205,10 @@ rp_save_meta() {
 # rp_journal FROM TO RESULT DOWNTIME_MS MIGRATIONS MESSAGE
 rp_journal() {
 	mkdir -p "$RP_META"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-		"${1:--}" "${2:--}" "$3" "${4:--}" "${5:--}" "$(rp_clean "${6:-}")" >>"$RP_META/journal" ||
+	_jl=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		"${1:--}" "${2:--}" "$3" "${4:--}" "${5:--}" "$(rp_clean "${6:-}")")
+	printf '%s\n' "$_jl" >>"$RP_META/journal" 2>/dev/null ||
+		{ rp_unreserve && printf '%s\n' "$_jl" >>"$RP_META/journal"; } ||
 		return 0
 	sync "$RP_META/journal" 2>/dev/null || true
 }
@@ -274,7 +298,7 @@ rp_txn_mark() {
 # The record goes only once what the transition did is on disk.
 rp_txn_end() {
 	sync "$RP_BASE" 2>/dev/null || true
-	rm -f "$RP_TXN"
+	rm -f "$RP_TXN" "$RP_META/reserve"
 	sync "$RP_META" 2>/dev/null || true
 }
 
@@ -883,6 +907,7 @@ rp_transition() {
 		# stops: downtime excludes both
 		rp_make_live "$RP_VERSION" || return 1
 		rp_svc_prepare
+		rp_reserve
 		TX_T0=$(rp_now_ms)
 		rp_txn_save || {
 			rp_log "cannot write the transaction record $RP_TXN (disk full?): nothing was stopped"
@@ -907,6 +932,7 @@ rp_transition() {
 		[ -d "$RP_BASE/live/$RP_VERSION" ] && rp_live_matches "$RP_VERSION" ||
 			rp_make_live "$RP_VERSION" || return 1
 		rp_svc_prepare
+		rp_reserve
 		[ -n "$TX_T0" ] || TX_T0=$(rp_now_ms)
 	fi
 	from=$TX_FROM

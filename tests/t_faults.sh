@@ -657,13 +657,6 @@ run_group() {
 		for f in $FAULT_LIST; do
 			for p in $PHASE_LIST; do
 				for d in $DIR_LIST; do
-					# known gap (said in the closing note and relpkg-state(5)):
-					# a disk that fills up during the health check leaves the
-					# record unable to move on; make faults (FAULTS_ALL=1) runs it
-					if [ "$f:$p" = disk-full:health ] && [ -z "${FAULTS_ALL:-}" ]; then
-						skip "[$FMT $f $p $d] cell" "known gap: the transaction record cannot be rewritten on a full disk (make faults runs it)"
-						continue
-					fi
 					run_cell "$f" "$p" "$d"
 				done
 			done
