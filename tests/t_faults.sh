@@ -57,11 +57,6 @@
 need_cmd systemd-nspawn nsenter debootstrap curl python3 mkfs.ext4 fallocate mountpoint
 need_relpkg
 [ "$(id -u)" = 0 ] || skip_file "needs root (mounts, loop devices, systemd-nspawn)"
-# Not yet in make check: its container reboots flake (systemd-nspawn exits
-# on about one reboot in a hundred), and a flaky test hides real failures.
-# make faults (FAULTS_RUN=1) runs it.
-[ -n "${FAULTS_RUN:-}" ] || skip_file "the fault matrix runs with 'make faults' (FAULTS_RUN=1); its container reboots are not yet reliable enough for make check"
-
 # shellcheck source=tests/container/lib.sh
 . "$TOP/tests/container/lib.sh"
 trap ct_cleanup_all EXIT
@@ -390,10 +385,20 @@ inject() {
 }
 
 # boot_again: (re)boot; for (b).
+# A boot whose systemd-nspawn exits at once (seen once in ~150 reboots,
+# not reproduced in 30 back-to-back power-off/boot cycles) is tried once
+# more; the first attempt's console is kept in the log and said on stdout,
+# so that a second occurrence has its cause on record.
 boot_again() {
 	release
 	if ct_booted "$CT"; then ct_poweroff "$CT" || return 1; fi
-	ct_boot "$CT" >"$T/boot.log" 2>&1 || return 1
+	if ! ct_boot "$CT" >"$T/boot.log" 2>&1; then
+		cp "$T/boot.log" "$T/boot-failed.$n.log"
+		echo "# [$FMT] boot failed (cell $n), once more; first attempt: $T/boot-failed.$n.log: $(grep -m1 -v '^#' "$T/boot.log" | tail -c 200)"
+		ct_booted "$CT" && ct_poweroff "$CT"
+		sleep 1
+		ct_boot "$CT" >>"$T/boot.log" 2>&1 || return 1
+	fi
 	nx mkdir -m 0777 -p /run/relpkg-faults
 }
 
