@@ -466,25 +466,14 @@ static char *stanza_field(const struct buf *frag, const char *name)
 	return NULL;
 }
 
-int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_entry *e)
+/* The entry's identity lines (after the magic), each checked, into e. */
+static int entry_fields(const char *what, char **p, char *end, struct repo_entry *e)
 {
-	struct buf b = BUF_INIT;
-	int rc = -1;
-	memset(e, 0, sizeof *e);
-	buf_add(&b, text, n);
-	char *p = b.p, *end = b.p + b.len;
-	if (b.len < strlen(ENTRY_MAGIC) || memcmp(p, ENTRY_MAGIC, strlen(ENTRY_MAGIC))) {
-		rp_err("%s: not a relpkg repository entry", what);
-		goto out;
-	}
-	p += strlen(ENTRY_MAGIC);
 	char *v[8];
 	static const char *keys[8] = { "format", "name", "version", "arch", "file", "size", "sha256", "mtime" };
 	for (int i = 0; i < 8; i++)
-		if (!(v[i] = take_line(&p, end, keys[i]))) {
-			rp_err("%s: corrupt entry (no %s line)", what, keys[i]);
-			goto out;
-		}
+		if (!(v[i] = take_line(p, end, keys[i])))
+			return rp_err("%s: corrupt entry (no %s line)", what, keys[i]);
 	const char *bad = NULL;
 	unsigned long long size = 0, mtime = 0;
 	if (strcmp(v[0], "deb") && strcmp(v[0], "rpm"))
@@ -503,10 +492,8 @@ int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_e
 		bad = "sha256";
 	else if (!digits(v[7], 1, INT64_MAX, &mtime))
 		bad = "mtime";
-	if (bad) {
-		rp_err("%s: corrupt entry (bad %s)", what, bad);
-		goto out;
-	}
+	if (bad)
+		return rp_err("%s: corrupt entry (bad %s)", what, bad);
 	e->format = !strcmp(v[0], "rpm") ? FMT_RPM : FMT_DEB;
 	e->name = xstrdup(v[1]);
 	e->version = xstrdup(v[2]);
@@ -515,52 +502,70 @@ int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_e
 	e->size = size;
 	memcpy(e->sha256, v[6], 65);
 	e->mtime = (time_t)(v[7][0] == '-' ? -(long long)mtime : (long long)mtime);
+	return 0;
+}
+
+/* The FR_N "frag K LEN" blocks, UTF-8 text each, and nothing after. */
+static int entry_fragments(const char *what, char *p, char *end, struct repo_entry *e)
+{
 	for (int i = 0; i < FR_N; i++) {
 		char *l = take_line(&p, end, "frag");
 		unsigned long long len = 0;
 		char num[2] = { (char)('0' + i), 0 };
-		if (!l || strncmp(l, num, 1) || l[1] != ' ' || !digits(l + 2, 0, (size_t)(end - p), &len)) {
-			rp_err("%s: corrupt entry (fragment %d)", what, i);
-			goto out;
-		}
+		if (!l || strncmp(l, num, 1) || l[1] != ' ' || !digits(l + 2, 0, (size_t)(end - p), &len))
+			return rp_err("%s: corrupt entry (fragment %d)", what, i);
 		buf_add(&e->frag[i], p, (size_t)len);
 		p += len;
-		if (memchr(e->frag[i].p, 0, e->frag[i].len) || !text_utf8_valid(e->frag[i].p, e->frag[i].len)) {
-			rp_err("%s: corrupt entry (fragment %d is not UTF-8 text)", what, i);
-			goto out;
-		}
+		if (memchr(e->frag[i].p, 0, e->frag[i].len) || !text_utf8_valid(e->frag[i].p, e->frag[i].len))
+			return rp_err("%s: corrupt entry (fragment %d is not UTF-8 text)", what, i);
 	}
-	if (p != end) {
-		rp_err("%s: corrupt entry (data after the last fragment)", what);
-		goto out;
+	if (p != end)
+		return rp_err("%s: corrupt entry (data after the last fragment)", what);
+	return 0;
+}
+
+/* A deb entry's stanza goes into Packages as it is: it must be one the
+ * reader would have rendered for this very entry. */
+static int entry_stanza_agrees(const char *what, const struct repo_entry *e)
+{
+	if (e->frag[FR_FILELISTS].len || e->frag[FR_OTHER].len || !e->frag[FR_PACKAGES].len)
+		return rp_err("%s: corrupt entry (a deb entry has one stanza)", what);
+	if (repo_control_check(e->frag[FR_PACKAGES].p, e->frag[FR_PACKAGES].len) < 0) {
+		rp_err_context("%s: corrupt entry: Packages stanza", what);
+		return -1;
 	}
-	if (e->format == FMT_DEB) {
-		/* the stanza goes into Packages as it is: it must be one the
-		 * reader would have rendered for this very entry */
-		if (e->frag[FR_FILELISTS].len || e->frag[FR_OTHER].len || !e->frag[FR_PACKAGES].len) {
-			rp_err("%s: corrupt entry (a deb entry has one stanza)", what);
-			goto out;
-		}
-		if (repo_control_check(e->frag[FR_PACKAGES].p, e->frag[FR_PACKAGES].len) < 0) {
-			rp_err_context("%s: corrupt entry: Packages stanza", what);
-			goto out;
-		}
-		static const char *const fld[] = { "Package", "Version", "Architecture", "Filename", "Size", "SHA256" };
-		char sz[32];
-		snprintf(sz, sizeof sz, "%llu", (unsigned long long)e->size);
-		const char *want[] = { e->name, e->version, e->arch, e->file, sz, e->sha256 };
-		for (size_t i = 0; i < sizeof fld / sizeof *fld; i++) {
-			char *got = stanza_field(&e->frag[FR_PACKAGES], fld[i]);
-			int same = got && !strcmp(got, want[i]);
-			free(got);
-			if (!same) {
-				rp_err("%s: corrupt entry (the stanza's %s disagrees with the entry)", what, fld[i]);
-				goto out;
-			}
-		}
+	static const char *const fld[] = { "Package", "Version", "Architecture", "Filename", "Size", "SHA256" };
+	char sz[32];
+	snprintf(sz, sizeof sz, "%llu", (unsigned long long)e->size);
+	const char *want[] = { e->name, e->version, e->arch, e->file, sz, e->sha256 };
+	for (size_t i = 0; i < sizeof fld / sizeof *fld; i++) {
+		char *got = stanza_field(&e->frag[FR_PACKAGES], fld[i]);
+		int same = got && !strcmp(got, want[i]);
+		free(got);
+		if (!same)
+			return rp_err("%s: corrupt entry (the stanza's %s disagrees with the entry)", what, fld[i]);
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_entry *e)
+{
+	struct buf b = BUF_INIT;
+	memset(e, 0, sizeof *e);
+	buf_add(&b, text, n);
+	char *p = b.p, *end = b.p + b.len;
+	size_t ml = strlen(ENTRY_MAGIC);
+	int rc;
+	if (b.len < ml || memcmp(p, ENTRY_MAGIC, ml)) {
+		rc = rp_err("%s: not a relpkg repository entry", what);
+	} else {
+		p += ml;
+		rc = entry_fields(what, &p, end, e);
+		if (rc == 0)
+			rc = entry_fragments(what, p, end, e);
+		if (rc == 0 && e->format == FMT_DEB)
+			rc = entry_stanza_agrees(what, e);
+	}
 	if (rc < 0)
 		repo_entry_release(e);
 	buf_free(&b);

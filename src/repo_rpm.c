@@ -341,10 +341,114 @@ static void changelog_xml(struct buf *o, const struct rpmhdr *hp)
 	free(cx);
 }
 
+/* What names the package in every fragment: NAME, [E:]V-R, ARCH, checked
+ * (tokens, no leading dot) and borrowed from the header. */
+struct rpm_ident {
+	const char *name, *ver, *rel, *arch;
+	int has_epoch;
+	char epoch[32];         /* "0" when there is none (as createrepo_c) */
+};
+
+static int ident_read(const struct rpmhdr *h, struct rpm_ident *id)
+{
+	id->name = rpmhdr_str(h, RPMTAG_NAME);
+	id->ver = rpmhdr_str(h, RPMTAG_VERSION);
+	id->rel = rpmhdr_str(h, RPMTAG_RELEASE);
+	uint64_t src = 0, epoch = 0;
+	int is_src = int0(h, RPMTAG_SOURCEPACKAGE, &src) && src;
+	id->arch = is_src ? "src" : rpmhdr_str(h, RPMTAG_ARCH);
+	if (check_token("name", id->name) < 0 || check_token("version", id->ver) < 0 ||
+	    check_token("release", id->rel) < 0 || check_token("arch", id->arch) < 0)
+		return -1;
+	if (id->name[0] == '.')         /* pool/.NAME-...: a hidden file no store would keep */
+		return rp_err("rpm header: bad name '%s' (starts with a dot)", id->name);
+	id->has_epoch = int0(h, RPMTAG_EPOCH, &epoch);
+	snprintf(id->epoch, sizeof id->epoch, "%llu", (unsigned long long)epoch);
+	return 0;
+}
+
+static void version_el(struct buf *b, const struct rpm_ident *id)
+{
+	buf_adds(b, "  <version");
+	attr(b, "epoch", id->epoch);
+	attr(b, "ver", id->ver);
+	attr(b, "rel", id->rel);
+	buf_adds(b, "/>\n");
+}
+
+/* primary.xml's <package>: identity, texts, sizes, location, header range,
+ * dependencies, the primary files.  hstart..hend: the main header's bytes
+ * in the file. */
+static int primary_xml(struct buf *p, const struct rpmhdr *sig, const struct rpmhdr *h,
+		       const struct rpm_ident *id, const struct repo_digests *d, const char *file,
+		       off_t hstart, off_t hend, const struct files *f)
+{
+	uint64_t btime = 0, isize = 0, asize = 0;
+	int0(h, RPMTAG_BUILDTIME, &btime);
+	if (!int0(h, RPMTAG_LONGSIZE, &isize))
+		int0(h, RPMTAG_SIZE, &isize);
+	if (!int0(sig, RPMSIGTAG_LONGARCHIVESIZE, &asize) && !int0(sig, RPMSIGTAG_PAYLOADSIZE, &asize))
+		int0(h, RPMTAG_ARCHIVESIZE, &asize);
+
+	buf_adds(p, "<package type=\"rpm\">\n");
+	text_el(p, "  ", "name", id->name);
+	text_el(p, "  ", "arch", id->arch);
+	version_el(p, id);
+	buf_addf(p, "  <checksum type=\"sha256\" pkgid=\"YES\">%s</checksum>\n", d->sha256);
+	text_el(p, "  ", "summary", rpmhdr_str(h, RPMTAG_SUMMARY));
+	text_el(p, "  ", "description", rpmhdr_str(h, RPMTAG_DESCRIPTION));
+	text_el(p, "  ", "packager", rpmhdr_str(h, RPMTAG_PACKAGER));
+	text_el(p, "  ", "url", rpmhdr_str(h, RPMTAG_URL));
+	buf_addf(p, "  <time file=\"%lld\" build=\"%llu\"/>\n", (long long)d->mtime, (unsigned long long)btime);
+	buf_addf(p, "  <size package=\"%llu\" installed=\"%llu\" archive=\"%llu\"/>\n",
+		 (unsigned long long)d->size, (unsigned long long)isize, (unsigned long long)asize);
+	buf_adds(p, "  <location");
+	attr(p, "href", file);
+	buf_adds(p, "/>\n  <format>\n");
+	text_el(p, "    ", "rpm:license", rpmhdr_str(h, RPMTAG_LICENSE));
+	text_el(p, "    ", "rpm:vendor", rpmhdr_str(h, RPMTAG_VENDOR));
+	text_el(p, "    ", "rpm:group", rpmhdr_str(h, RPMTAG_GROUP));
+	text_el(p, "    ", "rpm:buildhost", rpmhdr_str(h, RPMTAG_BUILDHOST));
+	text_el(p, "    ", "rpm:sourcerpm", rpmhdr_str(h, RPMTAG_SOURCERPM));
+	buf_addf(p, "    <rpm:header-range start=\"%lld\" end=\"%lld\"/>\n", (long long)hstart, (long long)hend);
+	if (deps_xml(p, h, "rpm:provides", RPMTAG_PROVIDENAME, RPMTAG_PROVIDEFLAGS, RPMTAG_PROVIDEVERSION, 0, f) < 0 ||
+	    deps_xml(p, h, "rpm:requires", RPMTAG_REQUIRENAME, RPMTAG_REQUIREFLAGS, RPMTAG_REQUIREVERSION, 1, f) < 0 ||
+	    deps_xml(p, h, "rpm:conflicts", RPMTAG_CONFLICTNAME, RPMTAG_CONFLICTFLAGS, RPMTAG_CONFLICTVERSION, 0, f) < 0 ||
+	    deps_xml(p, h, "rpm:obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION, 0, f) < 0)
+		return -1;
+	files_xml(p, f, 1);
+	buf_adds(p, "  </format>\n</package>\n");
+	return 0;
+}
+
+/* filelists.xml's and other.xml's <package>: the same package and
+ * version lines, then every file / the changelog. */
+static void filelists_other_xml(struct repo_entry *e, const struct rpmhdr *h, const struct rpm_ident *id,
+				const char *sha256, const struct files *f)
+{
+	struct buf head = BUF_INIT;
+	buf_addf(&head, "<package pkgid=\"%s\"", sha256);
+	attr(&head, "name", id->name);
+	attr(&head, "arch", id->arch);
+	buf_adds(&head, ">\n");
+	version_el(&head, id);
+
+	buf_add(&e->frag[FR_FILELISTS], head.p, head.len);
+	files_xml(&e->frag[FR_FILELISTS], f, 0);
+	buf_adds(&e->frag[FR_FILELISTS], "</package>\n");
+
+	struct buf *o = &e->frag[FR_OTHER];
+	buf_add(o, head.p, head.len);
+	changelog_xml(o, h);
+	buf_adds(o, "</package>\n");
+	buf_free(&head);
+}
+
 int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_entry *e)
 {
 	struct rpmhdr sig = { 0 }, h = { 0 };
 	struct files f = { 0 };
+	struct rpm_ident id;
 	int rc = -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -356,99 +460,21 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 	/* the lead, the signature header padded to 8 bytes, the main header */
 	off_t hstart = RPM_LEAD_SIZE + (off_t)((sig.len + 7) / 8 * 8);
 	off_t hend = hstart + (off_t)h.len;
-
-	if (check_utf8(&h) < 0)
-		goto out;
-	const char *name = rpmhdr_str(&h, RPMTAG_NAME), *ver = rpmhdr_str(&h, RPMTAG_VERSION), *rel = rpmhdr_str(&h, RPMTAG_RELEASE);
-	uint64_t src = 0;
-	int is_src = int0(&h, RPMTAG_SOURCEPACKAGE, &src) && src;
-	const char *arch = is_src ? "src" : rpmhdr_str(&h, RPMTAG_ARCH);
-	if (check_token("name", name) < 0 || check_token("version", ver) < 0 || check_token("release", rel) < 0 ||
-	    check_token("arch", arch) < 0)
-		goto out;
-	if (name[0] == '.') {   /* pool/.NAME-...: a hidden file no store would keep */
-		rp_err("rpm header: bad name '%s' (starts with a dot)", name);
-		goto out;
-	}
-	uint64_t epoch = 0;
-	int has_epoch = int0(&h, RPMTAG_EPOCH, &epoch);
-	char ebuf[32];
-	snprintf(ebuf, sizeof ebuf, "%llu", (unsigned long long)epoch);
-	if (files_read(&h, &f) < 0)
+	if (check_utf8(&h) < 0 || ident_read(&h, &id) < 0 || files_read(&h, &f) < 0)
 		goto out;
 
 	e->format = FMT_RPM;
-	e->name = xstrdup(name);
-	e->version = version_full(has_epoch ? ebuf : NULL, ver, rel);
-	e->arch = xstrdup(arch);
+	e->name = xstrdup(id.name);
+	e->version = version_full(id.has_epoch ? id.epoch : NULL, id.ver, id.rel);
+	e->arch = xstrdup(id.arch);
 	struct buf b = BUF_INIT;
-	buf_addf(&b, "pool/%s-%s-%s.%s.rpm", name, ver, rel, arch);
+	buf_addf(&b, "pool/%s-%s-%s.%s.rpm", id.name, id.ver, id.rel, id.arch);
 	e->file = buf_detach(&b);
 	e->size = d->size;
 	memcpy(e->sha256, d->sha256, sizeof e->sha256);
-
-	uint64_t btime = 0, isize = 0, asize = 0;
-	int0(&h, RPMTAG_BUILDTIME, &btime);
-	if (!int0(&h, RPMTAG_LONGSIZE, &isize))
-		int0(&h, RPMTAG_SIZE, &isize);
-	if (!int0(&sig, RPMSIGTAG_LONGARCHIVESIZE, &asize) && !int0(&sig, RPMSIGTAG_PAYLOADSIZE, &asize))
-		int0(&h, RPMTAG_ARCHIVESIZE, &asize);
-
-	/* primary */
-	struct buf *p = &e->frag[FR_PRIMARY];
-	buf_adds(p, "<package type=\"rpm\">\n");
-	text_el(p, "  ", "name", name);
-	text_el(p, "  ", "arch", arch);
-	buf_adds(p, "  <version");
-	attr(p, "epoch", ebuf);
-	attr(p, "ver", ver);
-	attr(p, "rel", rel);
-	buf_adds(p, "/>\n");
-	buf_addf(p, "  <checksum type=\"sha256\" pkgid=\"YES\">%s</checksum>\n", d->sha256);
-	text_el(p, "  ", "summary", rpmhdr_str(&h, RPMTAG_SUMMARY));
-	text_el(p, "  ", "description", rpmhdr_str(&h, RPMTAG_DESCRIPTION));
-	text_el(p, "  ", "packager", rpmhdr_str(&h, RPMTAG_PACKAGER));
-	text_el(p, "  ", "url", rpmhdr_str(&h, RPMTAG_URL));
-	buf_addf(p, "  <time file=\"%lld\" build=\"%llu\"/>\n", (long long)d->mtime, (unsigned long long)btime);
-	buf_addf(p, "  <size package=\"%llu\" installed=\"%llu\" archive=\"%llu\"/>\n",
-		 (unsigned long long)d->size, (unsigned long long)isize, (unsigned long long)asize);
-	buf_adds(p, "  <location");
-	attr(p, "href", e->file);
-	buf_adds(p, "/>\n  <format>\n");
-	text_el(p, "    ", "rpm:license", rpmhdr_str(&h, RPMTAG_LICENSE));
-	text_el(p, "    ", "rpm:vendor", rpmhdr_str(&h, RPMTAG_VENDOR));
-	text_el(p, "    ", "rpm:group", rpmhdr_str(&h, RPMTAG_GROUP));
-	text_el(p, "    ", "rpm:buildhost", rpmhdr_str(&h, RPMTAG_BUILDHOST));
-	text_el(p, "    ", "rpm:sourcerpm", rpmhdr_str(&h, RPMTAG_SOURCERPM));
-	buf_addf(p, "    <rpm:header-range start=\"%lld\" end=\"%lld\"/>\n", (long long)hstart, (long long)hend);
-	if (deps_xml(p, &h, "rpm:provides", RPMTAG_PROVIDENAME, RPMTAG_PROVIDEFLAGS, RPMTAG_PROVIDEVERSION, 0, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:requires", RPMTAG_REQUIRENAME, RPMTAG_REQUIREFLAGS, RPMTAG_REQUIREVERSION, 1, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:conflicts", RPMTAG_CONFLICTNAME, RPMTAG_CONFLICTFLAGS, RPMTAG_CONFLICTVERSION, 0, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION, 0, &f) < 0)
+	if (primary_xml(&e->frag[FR_PRIMARY], &sig, &h, &id, d, e->file, hstart, hend, &f) < 0)
 		goto out;
-	files_xml(p, &f, 1);
-	buf_adds(p, "  </format>\n</package>\n");
-
-	/* filelists and other share the package line and the version line */
-	struct buf head = BUF_INIT;
-	buf_addf(&head, "<package pkgid=\"%s\"", d->sha256);
-	attr(&head, "name", name);
-	attr(&head, "arch", arch);
-	buf_adds(&head, ">\n  <version");
-	attr(&head, "epoch", ebuf);
-	attr(&head, "ver", ver);
-	attr(&head, "rel", rel);
-	buf_adds(&head, "/>\n");
-
-	buf_add(&e->frag[FR_FILELISTS], head.p, head.len);
-	files_xml(&e->frag[FR_FILELISTS], &f, 0);
-	buf_adds(&e->frag[FR_FILELISTS], "</package>\n");
-
-	struct buf *o = &e->frag[FR_OTHER];
-	buf_add(o, head.p, head.len);
-	buf_free(&head);
-	changelog_xml(o, &h);
-	buf_adds(o, "</package>\n");
+	filelists_other_xml(e, &h, &id, d->sha256, &f);
 	rc = 0;
 out:
 	if (rc < 0)
