@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "digest.h"
 #include "error.h"
+#include "gunzip.h"
 #include "rpm_header.h"
 #include "text.h"
 #include "version.h"
@@ -490,19 +491,114 @@ out:
 
 struct mdfile {
 	const char *type;       /* primary, filelists, other */
-	struct buf xml, gz;
+	struct buf gz;          /* head, packages, tail: gzip members */
+	struct hasher open;     /* sha256 of the XML */
+	uint64_t open_size;
+	uint64_t head, tail;    /* sizes of the first and last member */
 	char sum[65], open_sum[65];
 	char name[128];         /* <sum>-<type>.xml.gz */
 };
 
-static void sha256_hex(const void *p, size_t n, char *hex)
+static const char *const md_type[3] = { "primary", "filelists", "other" };
+static const char *const open_tag[3] = {
+	/* parenthesised: one element split over two lines (clang's -Wstring-concatenation) */
+	("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
+	 "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"%zu\">\n"),
+	"<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"%zu\">\n",
+	"<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"%zu\">\n",
+};
+/* createrepo_c ends the documents without a newline */
+static const char *const close_tag[3] = { "</metadata>", "</filelists>", "</otherdata>" };
+
+/* XML bytes of the document: hashed and counted for the open-checksum. */
+static void md_xml(struct mdfile *m, const void *p, size_t n)
 {
-	struct hasher h;
-	unsigned char md[32];
-	hasher_init(&h, H_SHA256);
-	hasher_update(&h, p, n);
-	hex_encode(md, hasher_final(&h, md), hex);
-	hasher_release(&h);
+	hasher_update(&m->open, p, n);
+	m->open_size += n;
+}
+
+/* Starts document k for npkg packages: its head as the first gzip member. */
+static int md_begin(struct mdfile *m, int k, size_t npkg)
+{
+	struct buf x = BUF_INIT;
+	m->type = md_type[k];
+	hasher_init(&m->open, H_SHA256);
+	buf_adds(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	buf_addf(&x, open_tag[k], npkg);
+	md_xml(m, x.p, x.len);
+	int rc = repo_gzip(x.p, x.len, &m->gz);
+	m->head = m->gz.len;
+	buf_free(&x);
+	return rc;
+}
+
+/* Ends document k: the closing tag as the last member; sums and name. */
+static int md_end(struct mdfile *m, int k)
+{
+	size_t before = m->gz.len;
+	md_xml(m, close_tag[k], strlen(close_tag[k]));
+	if (repo_gzip(close_tag[k], strlen(close_tag[k]), &m->gz) < 0)
+		return -1;
+	m->tail = m->gz.len - before;
+	unsigned char d[32];
+	hex_encode(d, hasher_final(&m->open, d), m->open_sum);
+	repo_sha256_hex(m->gz.p, m->gz.len, m->sum);
+	char name[sizeof m->name];      /* not straight into m: gcc's -Wrestrict */
+	snprintf(name, sizeof name, "%s-%s.xml.gz", m->sum, m->type);
+	memcpy(m->name, name, sizeof name);
+	return 0;
+}
+
+/* The fragments k of the rpm entries of es as one gzip member. */
+static int md_packages(struct mdfile *m, int k, const struct repo_entries *es)
+{
+	struct buf x = BUF_INIT;
+	for (size_t i = 0; i < es->n; i++)
+		if (es->v[i].format == FMT_RPM)
+			buf_add(&x, buf_str(&es->v[i].frag[k]), es->v[i].frag[k].len);
+	md_xml(m, buf_str(&x), x.len);
+	int rc = x.len ? repo_gzip(x.p, x.len, &m->gz) : 0;
+	buf_free(&x);
+	return rc;
+}
+
+struct mem_in {
+	const void *p;
+	size_t n;
+};
+
+static long mem_input(void *ctx, const void **p, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	struct mem_in *m = ctx;
+	long n = (long)m->n;
+	*p = m->p;
+	m->n = 0;
+	return n;
+}
+
+/* The packages of an old document: its middle members (gz[head ..
+ * size - tail]) copied as they are, and inflated once for the
+ * open-checksum. */
+static int md_copy_packages(struct mdfile *m, const struct buf *gz, const struct repo_mdrec *r)
+{
+	if (r->head + r->tail > gz->len)
+		return rp_err("repodata/%s: shorter than .relpkg/indexes says", r->name);
+	struct mem_in in = { gz->p + r->head, gz->len - r->head - r->tail };
+	if (!in.n)
+		return 0;
+	buf_add(&m->gz, in.p, in.n);
+	struct gunzip g;
+	if (gunzip_init(&g, mem_input, &in) < 0)
+		return rp_err("repodata/%s: %s", r->name, g.err);
+	static char chunk[1 << 16];
+	long got;
+	while ((got = gunzip_read(&g, chunk, sizeof chunk)) > 0)
+		md_xml(m, chunk, (size_t)got);
+	if (got < 0)
+		rp_err("repodata/%s: %s", r->name, g.err);
+	gunzip_end(&g);
+	return got < 0 ? -1 : 0;
 }
 
 void repo_rpm_hrefs(const char *xml, size_t n, struct buf *out)
@@ -566,43 +662,15 @@ static int listed(const char *list, const char *name)
 	return 0;
 }
 
-int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t)
+/* repomd.xml for md[], signed (repomd.xml.asc) with sg's key; the
+ * checksum-named files, repomd.xml and its signature staged in t; older
+ * generations dropped after the commit. */
+static int stage_rpm(const char *dir, struct mdfile md[3], const struct repo_sign *sg, struct repo_txn *t)
 {
-	struct mdfile md[3] = { { .type = "primary" }, { .type = "filelists" }, { .type = "other" } };
-	struct buf rdir = BUF_INIT, repomd = BUF_INIT, asc = BUF_INIT, keep = BUF_INIT, path = BUF_INIT;
-	static const char *const open_tag[3] = {
-		/* parenthesised: one element split over two lines (clang's -Wstring-concatenation) */
-		("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
-		 "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"%zu\">\n"),
-		"<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"%zu\">\n",
-		"<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"%zu\">\n",
-	};
-	/* createrepo_c ends the documents without a newline */
-	static const char *const close_tag[3] = { "</metadata>", "</filelists>", "</otherdata>" };
+	struct buf rdir = BUF_INIT, repomd = BUF_INIT, asc = BUF_INIT, keep = BUF_INIT;
 	int rc = -1;
-	size_t n = 0;
-	for (size_t i = 0; i < es->n; i++)
-		n += es->v[i].format == FMT_RPM;
 	buf_addf(&rdir, "%s/repodata", dir);
 	time_t now = (time_t)clock_now(NULL);
-
-	for (int k = 0; k < 3; k++) {
-		struct buf *x = &md[k].xml;
-		buf_adds(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-		buf_addf(x, open_tag[k], n);
-		for (size_t i = 0; i < es->n; i++)
-			if (es->v[i].format == FMT_RPM)
-				buf_add(x, buf_str(&es->v[i].frag[k]), es->v[i].frag[k].len);
-		buf_adds(x, close_tag[k]);
-		if (repo_gzip(x->p, x->len, &md[k].gz) < 0)
-			goto out;
-		sha256_hex(x->p, x->len, md[k].open_sum);
-		sha256_hex(md[k].gz.p, md[k].gz.len, md[k].sum);
-		char name[sizeof md[k].name];  /* not straight into md[k]: gcc's -Wrestrict */
-		snprintf(name, sizeof name, "%s-%s.xml.gz", md[k].sum, md[k].type);
-		memcpy(md[k].name, name, sizeof name);
-	}
-
 	buf_adds(&repomd, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		 "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" "
 		 "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n");
@@ -614,7 +682,7 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 		buf_addf(&repomd, "    <location href=\"repodata/%s\"/>\n", md[k].name);
 		buf_addf(&repomd, "    <timestamp>%lld</timestamp>\n", (long long)now);
 		buf_addf(&repomd, "    <size>%zu</size>\n", md[k].gz.len);
-		buf_addf(&repomd, "    <open-size>%zu</open-size>\n", md[k].xml.len);
+		buf_addf(&repomd, "    <open-size>%llu</open-size>\n", (unsigned long long)md[k].open_size);
 		buf_adds(&repomd, "  </data>\n");
 	}
 	buf_adds(&repomd, "</repomd>\n");
@@ -654,14 +722,73 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 	}
 	rc = 0;
 out:
-	for (int k = 0; k < 3; k++) {
-		buf_free(&md[k].xml);
-		buf_free(&md[k].gz);
-	}
 	buf_free(&rdir);
 	buf_free(&repomd);
 	buf_free(&asc);
 	buf_free(&keep);
-	buf_free(&path);
+	return rc;
+}
+
+static void note_rpm(struct repo_istate *st, const struct mdfile md[3])
+{
+	for (int k = 0; k < 3; k++) {
+		struct repo_mdrec *r = &st->md[k];
+		memcpy(r->name, md[k].name, sizeof r->name);
+		r->size = md[k].gz.len;
+		r->head = md[k].head;
+		r->tail = md[k].tail;
+		r->open_size = md[k].open_size;
+	}
+}
+
+static void md_free(struct mdfile md[3])
+{
+	for (int k = 0; k < 3; k++) {
+		buf_free(&md[k].gz);
+		if (md[k].type)
+			hasher_release(&md[k].open);
+	}
+}
+
+int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t,
+		   struct repo_istate *st)
+{
+	struct mdfile md[3] = { { 0 } };
+	int rc = -1;
+	size_t n = 0;
+	for (size_t i = 0; i < es->n; i++)
+		n += es->v[i].format == FMT_RPM;
+	for (int k = 0; k < 3; k++)
+		if (md_begin(&md[k], k, n) < 0 || md_packages(&md[k], k, es) < 0 || md_end(&md[k], k) < 0)
+			goto out;
+	if (stage_rpm(dir, md, sg, t) < 0)
+		goto out;
+	st->nrpm = n;
+	note_rpm(st, md);
+	rc = 0;
+out:
+	md_free(md);
+	return rc;
+}
+
+int repo_rpm_append(const char *dir, const struct repo_istate *old, const struct repo_entries *add,
+		    const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st)
+{
+	struct mdfile md[3] = { { 0 } };
+	int rc = -1;
+	size_t n = old->nrpm;
+	for (size_t i = 0; i < add->n; i++)
+		n += add->v[i].format == FMT_RPM;
+	for (int k = 0; k < 3; k++)
+		if (md_begin(&md[k], k, n) < 0 || md_copy_packages(&md[k], &old->mdgz[k], &old->md[k]) < 0 ||
+		    md_packages(&md[k], k, add) < 0 || md_end(&md[k], k) < 0)
+			goto out;
+	if (stage_rpm(dir, md, sg, t) < 0)
+		goto out;
+	st->nrpm = n;
+	note_rpm(st, md);
+	rc = 0;
+out:
+	md_free(md);
 	return rc;
 }
