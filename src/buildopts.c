@@ -4,7 +4,7 @@
 #include "buildopts.h"
 #include "buf.h"
 #include "error.h"
-#include "recognise.h"
+#include "release.h"
 #include "version.h"
 #include "elfarch.h"
 #include "ingest.h"

@@ -7,7 +7,7 @@
 #ifndef RELPKG_BUILDOPTS_H
 #define RELPKG_BUILDOPTS_H
 
-#include "recognise.h"
+#include "release.h"
 #include "settings.h"
 #include "zsink.h"
 

@@ -88,209 +88,255 @@ static void policy_input(const struct relstate *rs, const struct kvfile *meta, e
 	in->journal = rs->journal.present ? &rs->journal : NULL;
 }
 
-int cmd_rollback(int argc, char **argv)
+struct rb_args {
+	const char *name, *to, *store;
+	int dry, yes, nopin;
+	enum pkgfmt fmt;        /* 0: the one name is installed with */
+};
+
+/* 0, 1 after --help (printed), or -1 after rp_usage(). */
+static int parse_args(int argc, char **argv, struct rb_args *a)
 {
-	const char *name = NULL, *to = NULL, *store = NULL;
-	int dry = 0, yes = 0, nopin = 0;
-	enum pkgfmt fmt = 0;
 	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		const char *s = argv[i];
+		if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
 			usage();
-			return 0;
+			return 1;
 		}
-		if (!strcmp(a, "--to") && i + 1 < argc)
-			to = argv[++i];
-		else if (!strcmp(a, "--store") && i + 1 < argc)
-			store = argv[++i];
-		else if (!strcmp(a, "--dry-run"))
-			dry = 1;
-		else if (!strcmp(a, "--yes") || !strcmp(a, "-y"))
-			yes = 1;
-		else if (!strcmp(a, "--no-pin"))
-			nopin = 1;
-		else if (!strcmp(a, "--deb"))
-			fmt = FMT_DEB;
-		else if (!strcmp(a, "--rpm"))
-			fmt = FMT_RPM;
-		else if (a[0] == '-')
-			return rp_usage("rollback: unknown option '%s' (or missing value)", a);
-		else if (!name)
-			name = a;
+		if (!strcmp(s, "--to") && i + 1 < argc)
+			a->to = argv[++i];
+		else if (!strcmp(s, "--store") && i + 1 < argc)
+			a->store = argv[++i];
+		else if (!strcmp(s, "--dry-run"))
+			a->dry = 1;
+		else if (!strcmp(s, "--yes") || !strcmp(s, "-y"))
+			a->yes = 1;
+		else if (!strcmp(s, "--no-pin"))
+			a->nopin = 1;
+		else if (!strcmp(s, "--deb"))
+			a->fmt = FMT_DEB;
+		else if (!strcmp(s, "--rpm"))
+			a->fmt = FMT_RPM;
+		else if (s[0] == '-')
+			return rp_usage("rollback: unknown option '%s' (or missing value)", s);
+		else if (!a->name)
+			a->name = s;
 		else
 			return rp_usage("rollback: more than one NAME");
 	}
-	if (!name)
+	if (!a->name)
 		return rp_usage("rollback: no NAME given (see relpkg rollback --help)");
-	if (!fmt)
-		fmt = pin_guess_format(name);
+	if (!a->fmt)
+		a->fmt = pin_guess_format(a->name);
+	return 0;
+}
 
-	int rc = -1;
-	struct solve_ctx *sc = NULL;
-	struct solve_pkg *cand = NULL;
-	size_t ncand = 0;
-	char *installed = NULL, *problem = NULL, **ups = NULL, *inst_up = NULL, *dbevr = NULL, *dbstate = NULL;
-	char *pinned = NULL;
-	struct rb_candidate *rc_c = NULL;
+/* What the host says about the package: the package database (through
+ * libsolv and dpkg-query / rpm), the versions available, relpkg's pin and
+ * the scripts' records.  Everything owned; session_free() frees it. */
+struct session {
+	struct solve_ctx *sc;
+	char *installed;                /* EVR, or NULL */
+	char *inst_up;                  /* its upstream version */
+	char *dbevr, *dbstate;          /* the database's own word */
+	char *pinned;                   /* relpkg's pin, or NULL */
+	struct solve_pkg *cand;         /* available versions, lowest first */
+	size_t ncand;
+	struct rb_candidate *rbc;       /* the same, for the policy */
+	char **ups;                     /* their upstream versions */
 	struct relstate rs;
-	struct kvfile meta = { 0 };
+	int have_rs;
+	struct kvfile meta;             /* the running version's saved metadata */
+};
+
+static void session_free(struct session *ss)
+{
+	for (size_t i = 0; i < ss->ncand; i++)
+		free(ss->ups ? ss->ups[i] : NULL);
+	free(ss->ups);
+	free(ss->rbc);
+	solve_pkgs_free(ss->cand, ss->ncand);
+	free(ss->installed);
+	free(ss->inst_up);
+	free(ss->dbevr);
+	free(ss->dbstate);
+	free(ss->pinned);
+	kv_free(&ss->meta);
+	if (ss->have_rs)
+		relstate_free(&ss->rs);
+	solve_close(ss->sc);
+}
+
+static int session_open(const struct rb_args *a, struct session *ss)
+{
+	if (relstate_read(NULL, a->name, &ss->rs) < 0)
+		return -1;
+	ss->have_rs = 1;
+	/* a pin that cannot hold anything is refused before anything changes */
+	if (!a->nopin && pin_check_tool(a->fmt, NULL) < 0) {
+		rp_err_context("rollback %s", a->name);
+		return -1;
+	}
+	ss->sc = solve_open(a->fmt, a->store);
+	if (!ss->sc || solve_installed(ss->sc, a->name, &ss->installed) < 0 ||
+	    solve_candidates(ss->sc, a->name, &ss->cand, &ss->ncand) < 0)
+		return -1;
+	ss->rbc = xcalloc(ss->ncand ? ss->ncand : 1, sizeof *ss->rbc);
+	ss->ups = xcalloc(ss->ncand ? ss->ncand : 1, sizeof *ss->ups);
+	for (size_t i = 0; i < ss->ncand; i++) {
+		ss->ups[i] = upstream_of(ss->cand[i].evr);
+		ss->rbc[i].evr = ss->cand[i].evr;
+		ss->rbc[i].upstream = ss->ups[i];
+	}
+	if (ss->installed)
+		ss->inst_up = upstream_of(ss->installed);
+	pkgdb_query(a->fmt, a->name, &ss->dbevr, &ss->dbstate);
+	if (pin_current(a->fmt, NULL, a->name, &ss->pinned) < 0)
+		return -1;
+	const char *running = kv_get(&ss->rs.running, "VERSION");
+	if (!running || !*running)
+		running = kv_get(&ss->rs.state, "RUNNING");
+	return meta_read(NULL, a->name, running, &ss->meta);
+}
+
+/* The policy's choice, confirmed installable by libsolv's solver. */
+static int pick_target(const struct rb_args *a, struct session *ss, enum pkgfmt *fmt, struct rb_plan *pl)
+{
+	struct rb_input in = {
+		.installed_evr = ss->installed, .installed_upstream = ss->inst_up, .db_state = ss->dbstate,
+		.pinned = ss->pinned, .to = a->to, .c = ss->rbc, .n = ss->ncand, .cmp = evr_cmp, .cmp_ctx = fmt,
+	};
+	policy_input(&ss->rs, &ss->meta, *fmt, &in);
+	if (rollback_pick(&in, pl) < 0) {
+		rp_err_context("rollback %s", a->name);
+		return -1;
+	}
+	const char *evr = ss->cand[pl->target].evr;
+	char *problem = NULL;
+	if (solve_can_install(ss->sc, a->name, evr, &problem) < 0)
+		return -1;
+	if (problem) {
+		rp_err("rollback %s: %s cannot be installed on this system: %s", a->name, evr, problem);
+		free(problem);
+		return -1;
+	}
+	return 0;
+}
+
+/* The native tool's argv (NULL-terminated, at most 15 words) for going to
+ * target: dpkg -i / rpm -U of the store's file, else apt-get / dnf.
+ * Strings point into file and ver (the caller frees them). */
+static void tool_argv(const struct rb_args *a, enum pkgfmt fmt, const char *installed,
+		      const struct solve_pkg *target, const char **argv, struct buf *file, struct buf *ver)
+{
+	int k = 0;
+	if (a->store && target->location)
+		buf_addf(file, "%s/%s", a->store, target->location);
+	if (fmt == FMT_DEB && a->store && target->location) {
+		static const char *const w[] = { "dpkg", "--force-confdef", "--force-confold", "-i" };
+		for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+			argv[k++] = w[i];
+		argv[k++] = file->p;
+	} else if (fmt == FMT_DEB) {
+		static const char *const w[] = { "apt-get", "install", "-y", "--allow-downgrades",
+						 "-o", "Dpkg::Options::=--force-confdef",
+						 "-o", "Dpkg::Options::=--force-confold" };
+		for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+			argv[k++] = w[i];
+		buf_addf(ver, "%s=%s", a->name, target->evr);
+		argv[k++] = ver->p;
+	} else if (a->store && target->location) {
+		argv[k++] = "rpm";
+		argv[k++] = "-U";
+		argv[k++] = "--oldpackage";
+		if (installed && !evr_cmp(&fmt, installed, target->evr))
+			argv[k++] = "--replacepkgs";
+		argv[k++] = file->p;
+	} else {
+		int c = installed ? evr_cmp(&fmt, target->evr, installed) : 0;
+		buf_addf(ver, "%s-%s", a->name, target->evr);
+		argv[k++] = "dnf";
+		argv[k++] = "-y";
+		argv[k++] = !installed ? "install" : c > 0 ? "upgrade" : c < 0 ? "downgrade" : "reinstall";
+		argv[k++] = ver->p;
+	}
+	argv[k] = NULL;
+}
+
+/* The plan as people read it (the dry run's output, the question). */
+static void plan_text(const struct rb_args *a, const struct session *ss, const char *target,
+		      const struct rb_plan *pl, const char *const *argv, struct buf *plan)
+{
+	const char *st = ss->dbstate && strcmp(ss->dbstate, "installed") ? ss->dbstate : NULL;
+	if (ss->installed)
+		buf_addf(plan, "rollback %s: %s%s%s%s -> %s\n", a->name, ss->installed, st ? " (" : "",
+			 st ? st : "", st ? ")" : "", target);
+	else
+		buf_addf(plan, "rollback %s: nothing is installed; installs %s\n", a->name, target);
+	buf_addf(plan, "  why: %s\n  installable: checked with libsolv\n  run:", pl->why.p);
+	for (int i = 0; argv[i]; i++)
+		buf_addf(plan, " %s", argv[i]);
+	if (ss->pinned && !a->nopin)
+		buf_addf(plan, "\n  first: lift relpkg's pin at %s (put back if the run fails)", ss->pinned);
+	if (!a->nopin)
+		buf_addf(plan, "\n  then: relpkg pin %s %s", a->name, target);
+}
+
+/* Runs the tool; the pin is lifted first (dnf's versionlock hides every
+ * version but the pinned one, even from `dnf downgrade NAME-VER`) and put
+ * back if the run fails; the target is pinned after. */
+static int execute(const struct rb_args *a, const struct session *ss, const char *target,
+		   const char *const *argv)
+{
+	int pin_moved = 0;
+	if (ss->pinned && !a->nopin && pin_release(a->fmt, NULL, a->name, &pin_moved) < 0)
+		return -1;
+	int st = exec_run(argv);
+	if (st != 0) {
+		rp_err("rollback %s: %s exited with status %d; see its output above and `relpkg status %s`",
+		       a->name, argv[0], st, a->name);
+		if (pin_moved && pin_write(a->fmt, NULL, a->name, ss->pinned) < 0)
+			rp_warn("could not put back the pin of %s at %s", a->name, ss->pinned);
+		return -1;
+	}
+	if (!a->nopin && pin_write(a->fmt, NULL, a->name, target) < 0)
+		return -1;
+	printf("rolled back %s to %s%s\n", a->name, target, a->nopin ? "" : " and pinned it "
+	       "(relpkg pin --release to lift)");
+	return 0;
+}
+
+int cmd_rollback(int argc, char **argv)
+{
+	struct rb_args a = { 0 };
+	int r = parse_args(argc, argv, &a);
+	if (r)
+		return r > 0 ? 0 : -1;
+	struct session ss = { 0 };
 	struct rb_plan pl = { .why = BUF_INIT };
 	struct buf plan = BUF_INIT, ver = BUF_INIT, file = BUF_INIT;
-	int pin_moved = 0;
-
-	if (relstate_read(NULL, name, &rs) < 0)
-		return -1;
-	/* a pin that cannot hold anything is refused before anything changes */
-	if (!nopin && pin_check_tool(fmt, NULL) < 0) {
-		rp_err_context("rollback %s", name);
+	const char *tool[16];
+	int rc = -1;
+	if (session_open(&a, &ss) < 0 || pick_target(&a, &ss, &a.fmt, &pl) < 0)
 		goto out;
-	}
-	sc = solve_open(fmt, store);
-	if (!sc)
-		goto out;
-	if (solve_installed(sc, name, &installed) < 0)
-		goto out;
-	if (solve_candidates(sc, name, &cand, &ncand) < 0)
-		goto out;
-	rc_c = xcalloc(ncand ? ncand : 1, sizeof *rc_c);
-	ups = xcalloc(ncand ? ncand : 1, sizeof *ups);
-	for (size_t i = 0; i < ncand; i++) {
-		ups[i] = upstream_of(cand[i].evr);
-		rc_c[i].evr = cand[i].evr;
-		rc_c[i].upstream = ups[i];
-	}
-	pkgdb_query(fmt, name, &dbevr, &dbstate);
-	if (pin_current(fmt, NULL, name, &pinned) < 0)
-		goto out;
-	const char *running = kv_get(&rs.running, "VERSION");
-	if (!running || !*running)
-		running = kv_get(&rs.state, "RUNNING");
-	if (meta_read(NULL, name, running, &meta) < 0)
-		goto out;
-	struct rb_input in = {
-		.installed_evr = installed, .db_state = dbstate, .pinned = pinned,
-		.to = to, .c = rc_c, .n = ncand, .cmp = evr_cmp, .cmp_ctx = &fmt,
-	};
-	if (installed)
-		in.installed_upstream = inst_up = upstream_of(installed);
-	policy_input(&rs, &meta, fmt, &in);
-	if (rollback_pick(&in, &pl) < 0) {
-		rp_err_context("rollback %s", name);
-		goto out;
-	}
-	const struct solve_pkg *target = &cand[pl.target];
-	if (solve_can_install(sc, name, target->evr, &problem) < 0)
-		goto out;
-	if (problem) {
-		rp_err("rollback %s: %s cannot be installed on this system: %s", name, target->evr, problem);
-		goto out;
-	}
-
-	/* the plan: the native tool, with the arguments it will get */
-	const char *argvv[16];
-	int k = 0;
-	if (fmt == FMT_DEB) {
-		if (store && target->location) {
-			buf_addf(&file, "%s/%s", store, target->location);
-			argvv[k++] = "dpkg";
-			argvv[k++] = "--force-confdef";
-			argvv[k++] = "--force-confold";
-			argvv[k++] = "-i";
-			argvv[k++] = file.p;
-		} else {
-			buf_addf(&ver, "%s=%s", name, target->evr);
-			argvv[k++] = "apt-get";
-			argvv[k++] = "install";
-			argvv[k++] = "-y";
-			argvv[k++] = "--allow-downgrades";
-			argvv[k++] = "-o";
-			argvv[k++] = "Dpkg::Options::=--force-confdef";
-			argvv[k++] = "-o";
-			argvv[k++] = "Dpkg::Options::=--force-confold";
-			argvv[k++] = ver.p;
-		}
-	} else {
-		if (store && target->location) {
-			buf_addf(&file, "%s/%s", store, target->location);
-			argvv[k++] = "rpm";
-			argvv[k++] = "-U";
-			argvv[k++] = "--oldpackage";
-			if (installed && !evr_cmp(&fmt, installed, target->evr))
-				argvv[k++] = "--replacepkgs";
-			argvv[k++] = file.p;
-		} else {
-			buf_addf(&ver, "%s-%s", name, target->evr);
-			argvv[k++] = "dnf";
-			argvv[k++] = "-y";
-			argvv[k++] = !installed ? "install"
-				     : evr_cmp(&fmt, target->evr, installed) > 0 ? "upgrade"
-				     : evr_cmp(&fmt, target->evr, installed) < 0 ? "downgrade" : "reinstall";
-			argvv[k++] = ver.p;
-		}
-	}
-	argvv[k] = NULL;
-	if (installed)
-		buf_addf(&plan, "rollback %s: %s%s%s%s -> %s\n  why: %s\n  installable: checked with libsolv\n  run:",
-			 name, installed, dbstate && strcmp(dbstate, "installed") ? " (" : "",
-			 dbstate && strcmp(dbstate, "installed") ? dbstate : "",
-			 dbstate && strcmp(dbstate, "installed") ? ")" : "", target->evr, pl.why.p);
-	else
-		buf_addf(&plan, "rollback %s: nothing is installed; installs %s\n  why: %s\n"
-			 "  installable: checked with libsolv\n  run:", name, target->evr, pl.why.p);
-	for (int i = 0; i < k; i++)
-		buf_addf(&plan, " %s", argvv[i]);
-	if (pinned && !nopin)
-		buf_addf(&plan, "\n  first: lift relpkg's pin at %s (put back if the run fails)", pinned);
-	if (!nopin)
-		buf_addf(&plan, "\n  then: relpkg pin %s %s", name, target->evr);
-	if (dry) {
+	const struct solve_pkg *target = &ss.cand[pl.target];
+	tool_argv(&a, a.fmt, ss.installed, target, tool, &file, &ver);
+	plan_text(&a, &ss, target->evr, &pl, tool, &plan);
+	if (a.dry) {
 		printf("%s\n(dry run: nothing changed)\n", plan.p);
 		rc = 0;
 		goto out;
 	}
-	if (!yes && confirm(plan.p) < 0)
+	if (!a.yes && confirm(plan.p) < 0)
 		goto out;
 	printf("%s\n", plan.p);
 	fflush(stdout);
-	/* dnf's versionlock hides every version but the pinned one, even from
-	 * `dnf downgrade NAME-VER`: the old pin goes first */
-	if (pinned && !nopin) {
-		int removed;
-		if (pin_release(fmt, NULL, name, &removed) < 0)
-			goto out;
-		pin_moved = removed;
-	}
-	int st = exec_run(argvv);
-	if (st != 0) {
-		rp_err("rollback %s: %s exited with status %d; see its output above and `relpkg status %s`",
-		       name, argvv[0], st, name);
-		if (pin_moved && pin_write(fmt, NULL, name, pinned) < 0)
-			rp_warn("could not put back the pin of %s at %s", name, pinned);
-		goto out;
-	}
-	if (!nopin && pin_write(fmt, NULL, name, target->evr) < 0)
-		goto out;
-	printf("rolled back %s to %s%s\n", name, target->evr, nopin ? "" : " and pinned it "
-	       "(relpkg pin --release to lift)");
-	rc = 0;
+	rc = execute(&a, &ss, target->evr, tool);
 out:
-	for (size_t i = 0; i < ncand; i++)
-		free(ups ? ups[i] : NULL);
-	free(ups);
-	free(rc_c);
-	solve_pkgs_free(cand, ncand);
-	free(installed);
-	free(inst_up);
-	free(dbevr);
-	free(dbstate);
-	free(pinned);
-	free(problem);
-	kv_free(&meta);
-	relstate_free(&rs);
+	session_free(&ss);
 	buf_free(&pl.why);
 	buf_free(&plan);
 	buf_free(&ver);
 	buf_free(&file);
-	solve_close(sc);
 	return rc;
 }

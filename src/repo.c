@@ -132,6 +132,16 @@ int repo_gzip(const void *p, size_t n, struct buf *out)
 	return 0;
 }
 
+void repo_sha256_hex(const void *p, size_t n, char hex[65])
+{
+	struct hasher h;
+	unsigned char md[32];
+	hasher_init(&h, H_SHA256);
+	hasher_update(&h, p, n);
+	hex_encode(md, hasher_final(&h, md), hex);
+	hasher_release(&h);
+}
+
 /* ---- index transactions ------------------------------------------------ */
 
 /* Test-only fault injection (tests/t_repo.sh): RELPKG_TEST_FAULT=stage:NAME
@@ -363,7 +373,7 @@ static void entry_render(const struct repo_entry *e, struct buf *b)
 	}
 }
 
-static int read_whole(const char *path, struct buf *out, size_t max)
+int repo_read_file(const char *path, struct buf *out, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -466,25 +476,14 @@ static char *stanza_field(const struct buf *frag, const char *name)
 	return NULL;
 }
 
-int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_entry *e)
+/* The entry's identity lines (after the magic), each checked, into e. */
+static int entry_fields(const char *what, char **p, char *end, struct repo_entry *e)
 {
-	struct buf b = BUF_INIT;
-	int rc = -1;
-	memset(e, 0, sizeof *e);
-	buf_add(&b, text, n);
-	char *p = b.p, *end = b.p + b.len;
-	if (b.len < strlen(ENTRY_MAGIC) || memcmp(p, ENTRY_MAGIC, strlen(ENTRY_MAGIC))) {
-		rp_err("%s: not a relpkg repository entry", what);
-		goto out;
-	}
-	p += strlen(ENTRY_MAGIC);
 	char *v[8];
 	static const char *keys[8] = { "format", "name", "version", "arch", "file", "size", "sha256", "mtime" };
 	for (int i = 0; i < 8; i++)
-		if (!(v[i] = take_line(&p, end, keys[i]))) {
-			rp_err("%s: corrupt entry (no %s line)", what, keys[i]);
-			goto out;
-		}
+		if (!(v[i] = take_line(p, end, keys[i])))
+			return rp_err("%s: corrupt entry (no %s line)", what, keys[i]);
 	const char *bad = NULL;
 	unsigned long long size = 0, mtime = 0;
 	if (strcmp(v[0], "deb") && strcmp(v[0], "rpm"))
@@ -503,10 +502,8 @@ int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_e
 		bad = "sha256";
 	else if (!digits(v[7], 1, INT64_MAX, &mtime))
 		bad = "mtime";
-	if (bad) {
-		rp_err("%s: corrupt entry (bad %s)", what, bad);
-		goto out;
-	}
+	if (bad)
+		return rp_err("%s: corrupt entry (bad %s)", what, bad);
 	e->format = !strcmp(v[0], "rpm") ? FMT_RPM : FMT_DEB;
 	e->name = xstrdup(v[1]);
 	e->version = xstrdup(v[2]);
@@ -515,52 +512,70 @@ int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_e
 	e->size = size;
 	memcpy(e->sha256, v[6], 65);
 	e->mtime = (time_t)(v[7][0] == '-' ? -(long long)mtime : (long long)mtime);
+	return 0;
+}
+
+/* The FR_N "frag K LEN" blocks, UTF-8 text each, and nothing after. */
+static int entry_fragments(const char *what, char *p, char *end, struct repo_entry *e)
+{
 	for (int i = 0; i < FR_N; i++) {
 		char *l = take_line(&p, end, "frag");
 		unsigned long long len = 0;
 		char num[2] = { (char)('0' + i), 0 };
-		if (!l || strncmp(l, num, 1) || l[1] != ' ' || !digits(l + 2, 0, (size_t)(end - p), &len)) {
-			rp_err("%s: corrupt entry (fragment %d)", what, i);
-			goto out;
-		}
+		if (!l || strncmp(l, num, 1) || l[1] != ' ' || !digits(l + 2, 0, (size_t)(end - p), &len))
+			return rp_err("%s: corrupt entry (fragment %d)", what, i);
 		buf_add(&e->frag[i], p, (size_t)len);
 		p += len;
-		if (memchr(e->frag[i].p, 0, e->frag[i].len) || !text_utf8_valid(e->frag[i].p, e->frag[i].len)) {
-			rp_err("%s: corrupt entry (fragment %d is not UTF-8 text)", what, i);
-			goto out;
-		}
+		if (memchr(e->frag[i].p, 0, e->frag[i].len) || !text_utf8_valid(e->frag[i].p, e->frag[i].len))
+			return rp_err("%s: corrupt entry (fragment %d is not UTF-8 text)", what, i);
 	}
-	if (p != end) {
-		rp_err("%s: corrupt entry (data after the last fragment)", what);
-		goto out;
+	if (p != end)
+		return rp_err("%s: corrupt entry (data after the last fragment)", what);
+	return 0;
+}
+
+/* A deb entry's stanza goes into Packages as it is: it must be one the
+ * reader would have rendered for this very entry. */
+static int entry_stanza_agrees(const char *what, const struct repo_entry *e)
+{
+	if (e->frag[FR_FILELISTS].len || e->frag[FR_OTHER].len || !e->frag[FR_PACKAGES].len)
+		return rp_err("%s: corrupt entry (a deb entry has one stanza)", what);
+	if (repo_control_check(e->frag[FR_PACKAGES].p, e->frag[FR_PACKAGES].len) < 0) {
+		rp_err_context("%s: corrupt entry: Packages stanza", what);
+		return -1;
 	}
-	if (e->format == FMT_DEB) {
-		/* the stanza goes into Packages as it is: it must be one the
-		 * reader would have rendered for this very entry */
-		if (e->frag[FR_FILELISTS].len || e->frag[FR_OTHER].len || !e->frag[FR_PACKAGES].len) {
-			rp_err("%s: corrupt entry (a deb entry has one stanza)", what);
-			goto out;
-		}
-		if (repo_control_check(e->frag[FR_PACKAGES].p, e->frag[FR_PACKAGES].len) < 0) {
-			rp_err_context("%s: corrupt entry: Packages stanza", what);
-			goto out;
-		}
-		static const char *const fld[] = { "Package", "Version", "Architecture", "Filename", "Size", "SHA256" };
-		char sz[32];
-		snprintf(sz, sizeof sz, "%llu", (unsigned long long)e->size);
-		const char *want[] = { e->name, e->version, e->arch, e->file, sz, e->sha256 };
-		for (size_t i = 0; i < sizeof fld / sizeof *fld; i++) {
-			char *got = stanza_field(&e->frag[FR_PACKAGES], fld[i]);
-			int same = got && !strcmp(got, want[i]);
-			free(got);
-			if (!same) {
-				rp_err("%s: corrupt entry (the stanza's %s disagrees with the entry)", what, fld[i]);
-				goto out;
-			}
-		}
+	static const char *const fld[] = { "Package", "Version", "Architecture", "Filename", "Size", "SHA256" };
+	char sz[32];
+	snprintf(sz, sizeof sz, "%llu", (unsigned long long)e->size);
+	const char *want[] = { e->name, e->version, e->arch, e->file, sz, e->sha256 };
+	for (size_t i = 0; i < sizeof fld / sizeof *fld; i++) {
+		char *got = stanza_field(&e->frag[FR_PACKAGES], fld[i]);
+		int same = got && !strcmp(got, want[i]);
+		free(got);
+		if (!same)
+			return rp_err("%s: corrupt entry (the stanza's %s disagrees with the entry)", what, fld[i]);
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_entry *e)
+{
+	struct buf b = BUF_INIT;
+	memset(e, 0, sizeof *e);
+	buf_add(&b, text, n);
+	char *p = b.p, *end = b.p + b.len;
+	size_t ml = strlen(ENTRY_MAGIC);
+	int rc;
+	if (b.len < ml || memcmp(p, ENTRY_MAGIC, ml)) {
+		rc = rp_err("%s: not a relpkg repository entry", what);
+	} else {
+		p += ml;
+		rc = entry_fields(what, &p, end, e);
+		if (rc == 0)
+			rc = entry_fragments(what, p, end, e);
+		if (rc == 0 && e->format == FMT_DEB)
+			rc = entry_stanza_agrees(what, e);
+	}
 	if (rc < 0)
 		repo_entry_release(e);
 	buf_free(&b);
@@ -570,7 +585,7 @@ out:
 static int entry_load(const char *path, struct repo_entry *e)
 {
 	struct buf b = BUF_INIT;
-	int rc = read_whole(path, &b, ENTRY_MAX);
+	int rc = repo_read_file(path, &b, ENTRY_MAX);
 	if (rc == 0)
 		rc = repo_entry_parse(path, buf_str(&b), b.len, e);
 	buf_free(&b);
@@ -760,7 +775,7 @@ static int store_sign_key(struct store *s, const char *given, struct repo_txn *t
 		s->sign_key = xstrdup(given);
 	} else {
 		buf_adds(&path, "/sign-key");
-		if (access(path.p, F_OK) == 0 && read_whole(path.p, &b, 4096) == 0) {
+		if (access(path.p, F_OK) == 0 && repo_read_file(path.p, &b, 4096) == 0) {
 			b.len = strcspn(b.p, "\n");
 			b.p[b.len] = 0;
 			if (b.len && valid_keyid(b.p))
@@ -788,16 +803,161 @@ static int store_sign_key(struct store *s, const char *given, struct repo_txn *t
 	return rc;
 }
 
+/* ---- the record of the index files (.relpkg/indexes) ----------------------- */
+
+#define ISTATE_MAGIC "relpkg-indexes 1\n"
+#define ISTATE_MAX (1u << 20)
+
+void repo_istate_release(struct repo_istate *st)
+{
+	free(st->archs);
+	buf_free(&st->pk);
+	buf_free(&st->gz);
+	for (int k = 0; k < 3; k++)
+		buf_free(&st->mdgz[k]);
+	memset(st, 0, sizeof *st);
+}
+
+static void istate_render(const struct repo_istate *st, struct buf *b)
+{
+	buf_adds(b, ISTATE_MAGIC);
+	buf_addf(b, "debs %zu\nrpms %zu\narchs %s\n", st->ndeb, st->nrpm, st->archs ? st->archs : "");
+	buf_addf(b, "packages %llu %s\npackages.gz %llu %s\n", (unsigned long long)st->pk_size, st->pk_sha,
+		 (unsigned long long)st->gz_size, st->gz_sha);
+	for (int k = 0; k < 3; k++)
+		buf_addf(b, "md %s %llu %llu %llu %llu\n", st->md[k].name, (unsigned long long)st->md[k].size,
+			 (unsigned long long)st->md[k].head, (unsigned long long)st->md[k].tail,
+			 (unsigned long long)st->md[k].open_size);
+}
+
+/* Reads the record and the files it names, each checked (size, sha256;
+ * a repodata file's name is its sha256).  0: *st describes the store's
+ * index files and holds their bytes; -1: absent or disagreeing (no
+ * message: the caller writes everything again). */
+static int istate_load(const char *dir, struct repo_istate *st)
+{
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	int rc = -1;
+	memset(st, 0, sizeof *st);
+	buf_addf(&path, "%s/.relpkg/indexes", dir);
+	if (access(path.p, F_OK) < 0 || repo_read_file(path.p, &b, ISTATE_MAX) < 0) {
+		rp_err_clear();
+		goto out;
+	}
+	char archs[4096] = "", pk_sha[65], gz_sha[65], name[3][129];
+	unsigned long long pk_size, gz_size, v[3][4];
+	int used = 0;
+	if (b.len < strlen(ISTATE_MAGIC) || memcmp(b.p, ISTATE_MAGIC, strlen(ISTATE_MAGIC)) ||
+	    sscanf(b.p + strlen(ISTATE_MAGIC), "debs %zu\nrpms %zu\narchs%*[ ]%4095[^\n]\n", &st->ndeb, &st->nrpm,
+		   archs) < 2)
+		goto out;
+	const char *l = strstr(b.p, "\npackages ");
+	if (!l || sscanf(l + 1, "packages %llu %64s\npackages.gz %llu %64s\n%n", &pk_size, pk_sha, &gz_size, gz_sha,
+			 &used) != 4)
+		goto out;
+	l += 1 + used;
+	for (int k = 0; k < 3; k++, l += used)
+		if (sscanf(l, "md %127s %llu %llu %llu %llu\n%n", name[k], &v[k][0], &v[k][1], &v[k][2], &v[k][3],
+			   &used) != 5 || strlen(name[k]) < 66 || strchr(name[k], '/'))
+			goto out;
+	if (*l)
+		goto out;
+	st->archs = xstrdup(archs);
+	st->pk_size = pk_size;
+	st->gz_size = gz_size;
+	memcpy(st->pk_sha, pk_sha, sizeof pk_sha);
+	memcpy(st->gz_sha, gz_sha, sizeof gz_sha);
+	char hex[65];
+	struct { const char *file; struct buf *into; uint64_t size; const char *sha; } f[5] = {
+		{ "Packages", &st->pk, pk_size, pk_sha }, { "Packages.gz", &st->gz, gz_size, gz_sha },
+	};
+	for (int k = 0; k < 3; k++) {
+		struct repo_mdrec *r = &st->md[k];
+		memcpy(r->name, name[k], sizeof r->name);
+		r->size = v[k][0], r->head = v[k][1], r->tail = v[k][2], r->open_size = v[k][3];
+		f[2 + k].file = r->name;
+		f[2 + k].into = &st->mdgz[k];
+		f[2 + k].size = r->size;
+		f[2 + k].sha = NULL;    /* the name's first 64 characters */
+	}
+	for (int i = 0; i < 5; i++) {
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s%s", dir, i < 2 ? "" : "repodata/", f[i].file);
+		if (repo_read_file(path.p, f[i].into, f[i].size) < 0 || f[i].into->len != f[i].size) {
+			rp_err_clear();
+			goto out;
+		}
+		repo_sha256_hex(buf_str(f[i].into), f[i].into->len, hex);
+		if (f[i].sha ? strcmp(hex, f[i].sha) : strncmp(hex, f[i].file, 64) || f[i].file[64] != '-')
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		repo_istate_release(st);
+	buf_free(&b);
+	buf_free(&path);
+	return rc;
+}
+
+static int istate_stage(const struct store *s, const struct repo_istate *st, struct repo_txn *t)
+{
+	struct buf b = BUF_INIT, dir = BUF_INIT;
+	istate_render(st, &b);
+	buf_addf(&dir, "%s/.relpkg", s->dir);
+	int rc = repo_txn_write(t, dir.p, "indexes", b.p, b.len, 0);
+	buf_free(&b);
+	buf_free(&dir);
+	return rc;
+}
+
 /* Stages the index files of both formats for the entries es (any order:
  * sorted here; es is a view, its entries are not released). */
 static int store_stage(struct store *s, struct repo_entries *es, struct repo_txn *t)
 {
 	struct repo_sign sg = { s->sign_key };
+	struct repo_istate st = { 0 };
 	if (es->n)
 		qsort(es->v, es->n, sizeof *es->v, cmp_entries);
-	if (repo_apt_write(s->dir, es, &sg, t) < 0 || repo_rpm_write(s->dir, es, &sg, t) < 0)
+	int rc = repo_apt_write(s->dir, es, &sg, t, &st) < 0 || repo_rpm_write(s->dir, es, &sg, t, &st) < 0 ||
+		 istate_stage(s, &st, t) < 0 ? -1 : 0;
+	repo_istate_release(&st);
+	return rc;
+}
+
+/* Stages the index files of both formats: the ones *old describes and the
+ * new entries add (sorted here). */
+static int store_append(struct store *s, const struct repo_istate *old, struct repo_entries *add,
+			struct repo_txn *t)
+{
+	struct repo_sign sg = { s->sign_key };
+	struct repo_istate st = { .ndeb = old->ndeb, .nrpm = old->nrpm };
+	if (add->n)
+		qsort(add->v, add->n, sizeof *add->v, cmp_entries);
+	int rc = repo_apt_append(s->dir, old, add, &sg, t, &st) < 0 ||
+		 repo_rpm_append(s->dir, old, add, &sg, t, &st) < 0 || istate_stage(s, &st, t) < 0 ? -1 : 0;
+	repo_istate_release(&st);
+	return rc;
+}
+
+/* The number of entry files in the index directory, or -1. */
+static long entry_count(const char *dir)
+{
+	struct buf idx = BUF_INIT;
+	index_dir(&idx, dir);
+	DIR *d = opendir(idx.p);
+	buf_free(&idx);
+	if (!d)
 		return -1;
-	return 0;
+	long n = 0;
+	struct dirent *de;
+	size_t sl = strlen(ENTRY_SUFFIX);
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		n += de->d_name[0] != '.' && l > sl && !strcmp(de->d_name + l - sl, ENTRY_SUFFIX);
+	}
+	closedir(d);
+	return n;
 }
 
 /* ---- repo add -------------------------------------------------------------- */
@@ -894,77 +1054,141 @@ static void view_push(struct repo_entries *view, const struct repo_entry *e)
 	*v = *e;
 }
 
-int repo_add(const char *dir, char **paths, int n, const struct repo_add_opts *o)
+/* Every input read (format, digests, headers) before the store is touched:
+ * a bad one changes nothing. */
+static int read_inputs(char **paths, int n, struct repo_entries *add)
 {
-	struct repo_entries add = { 0 }, cur = { 0 }, view = { 0 };
-	struct store s = { .lockfd = -1 };
-	struct repo_txn t = { 0 };
-	struct buf idx = BUF_INIT, name = BUF_INIT, b = BUF_INIT;
-	char *copied = NULL;    /* add.v[i] was copied into the pool by this run */
-	int rc = -1;
-
-	/* 1. read every input before touching DIR: a bad one changes nothing */
 	for (int i = 0; i < n; i++) {
 		struct repo_digests d;
 		enum pkgfmt f = FMT_DEB;
-		struct repo_entry *e = entries_push(&add);
+		struct repo_entry *e = entries_push(add);
 		if (sniff_format(paths[i], &f) < 0 || repo_file_digests(paths[i], &d) < 0)
-			goto out;
+			return -1;
 		if ((f == FMT_DEB ? repo_deb_read : repo_rpm_read)(paths[i], &d, e) < 0) {
 			rp_err_context("%s", paths[i]);
-			goto out;
+			return -1;
 		}
 		e->src = xstrdup(paths[i]);
 		e->mtime = d.mtime;
-		for (int j = 0; j + 1 < (int)add.n; j++)
-			if (!strcmp(add.v[j].file, e->file) && strcmp(add.v[j].sha256, e->sha256)) {
-				rp_err("%s and %s are different packages with the same name %s",
-				       add.v[j].src, e->src, e->file);
-				goto out;
-			}
+		for (size_t j = 0; j + 1 < add->n; j++)
+			if (!strcmp(add->v[j].file, e->file) && strcmp(add->v[j].sha256, e->sha256))
+				return rp_err("%s and %s are different packages with the same name %s",
+					      add->v[j].src, e->src, e->file);
 	}
-	if (o->sign_key && !valid_keyid(o->sign_key)) {
-		rp_usage("--sign-key: bad key id '%s'", o->sign_key);
-		goto out;
-	}
+	return 0;
+}
 
-	/* 2. a published file never changes: the same name must be the same bytes */
-	if (store_open(&s, dir, 1) < 0 || index_load(dir, &cur) < 0)
-		goto out;
-	for (size_t i = 0; i < add.n; i++) {
-		const struct repo_entry *old = find_file(&cur, add.v[i].file);
-		if (old && strcmp(old->sha256, add.v[i].sha256)) {
-			rp_err("%s: the store already has a different %s (same name, other content); "
-			       "build it with another --release", add.v[i].src, add.v[i].file);
-			goto out;
-		}
+/* A published file never changes: 1 if the store has e's file with the
+ * same bytes, 0 if it has no such file, -1 after rp_err() if its bytes
+ * differ.  The store's entries are cur, or (cur NULL) read by name. */
+static int published(const char *dir, const struct repo_entries *cur, const struct repo_entry *e)
+{
+	struct repo_entry mine = { 0 };
+	const struct repo_entry *old = NULL;
+	if (cur) {
+		old = find_file(cur, e->file);
+	} else {
+		struct buf path = BUF_INIT, name = BUF_INIT;
+		index_dir(&path, dir);
+		entry_name(&name, e);
+		buf_addf(&path, "/%s", name.p);
+		int r = access(path.p, F_OK) == 0 ? entry_load(path.p, &mine) : 1;
+		buf_free(&path);
+		buf_free(&name);
+		if (r < 0)
+			return -1;
+		old = r == 0 ? &mine : NULL;
 	}
-	if (store_sign_key(&s, o->sign_key, &t) < 0)
-		goto out;
+	int rc = 0;
+	if (old && strcmp(old->sha256, e->sha256))
+		rc = rp_err("%s: the store already has a different %s (same name, other content); "
+			    "build it with another --release", e->src, e->file);
+	else if (old)
+		rc = 1;
+	repo_entry_release(&mine);
+	return rc;
+}
 
-	/* 3. the new set: the current entries and the new ones; their entry
-	 * files and the indexes of both formats are staged, then committed as
-	 * one.  The new pool files are copied in before (under names no index
-	 * uses yet) and taken out again if anything fails. */
-	copied = xcalloc(add.n ? add.n : 1, 1);
+/* Copies the new packages into the pool (under names no index uses yet;
+ * copied[i] notes which, for taking them out again) and stages their
+ * entry files; *fresh views the entries that are new. */
+static int stage_new(const char *dir, const struct repo_entries *add, const char *present, char *copied,
+		     struct repo_entries *fresh, struct repo_txn *t)
+{
+	struct buf idx = BUF_INIT, name = BUF_INIT, b = BUF_INIT;
+	int rc = 0;
 	index_dir(&idx, dir);
-	for (size_t i = 0; i < cur.n; i++)
-		view_push(&view, &cur.v[i]);
-	for (size_t i = 0; i < add.n; i++) {
-		const struct repo_entry *e = &add.v[i];
-		if (find_file(&view, e->file))
+	for (size_t i = 0; i < add->n && rc == 0; i++) {
+		const struct repo_entry *e = &add->v[i];
+		if (present[i] || find_file(fresh, e->file))
 			continue;       /* the very same bytes are in the store (or earlier in this add) */
-		if (copy_in(dir, e) < 0)
-			goto out;
+		if (copy_in(dir, e) < 0) {
+			rc = -1;
+			break;
+		}
 		copied[i] = 1;
 		buf_reset(&b);
 		entry_render(e, &b);
 		entry_name(&name, e);
-		if (repo_txn_write(&t, idx.p, name.p, b.p, b.len, 0) < 0)
-			goto out;
-		view_push(&view, e);
+		rc = repo_txn_write(t, idx.p, name.p, b.p, b.len, 0);
+		view_push(fresh, e);
 	}
-	if (store_stage(&s, &view, &t) < 0 || repo_txn_commit(&t) < 0)
+	buf_free(&idx);
+	buf_free(&name);
+	buf_free(&b);
+	return rc;
+}
+
+int repo_add(const char *dir, char **paths, int n, const struct repo_add_opts *o)
+{
+	struct repo_entries add = { 0 }, cur = { 0 }, fresh = { 0 }, view = { 0 };
+	struct repo_istate old = { 0 };
+	struct store s = { .lockfd = -1 };
+	struct repo_txn t = { 0 };
+	char *copied = NULL;    /* add.v[i] was copied into the pool by this run */
+	char *present = NULL;   /* add.v[i]'s bytes were in the store already */
+	int rc = -1;
+
+	if (read_inputs(paths, n, &add) < 0)
+		goto out;
+	if (o->sign_key && !valid_keyid(o->sign_key)) {
+		rp_usage("--sign-key: bad key id '%s'", o->sign_key);
+		goto out;
+	}
+	if (store_open(&s, dir, 1) < 0)
+		goto out;
+	/* append to the index files when their record holds; else every
+	 * entry is read and the indexes are written from all of them */
+	int append = !s.swept && istate_load(dir, &old) == 0 && entry_count(dir) == (long)(old.ndeb + old.nrpm);
+	if (!append && index_load(dir, &cur) < 0)
+		goto out;
+	present = xcalloc(add.n ? add.n : 1, 1);
+	for (size_t i = 0; i < add.n; i++) {
+		int r = published(dir, append ? NULL : &cur, &add.v[i]);
+		if (r < 0)
+			goto out;
+		present[i] = (char)r;
+	}
+	if (store_sign_key(&s, o->sign_key, &t) < 0)
+		goto out;
+
+	/* the new entry files and the indexes of both formats are staged,
+	 * then committed as one */
+	copied = xcalloc(add.n ? add.n : 1, 1);
+	if (stage_new(dir, &add, present, copied, &fresh, &t) < 0)
+		goto out;
+	if (append) {
+		if (store_append(&s, &old, &fresh, &t) < 0)
+			goto out;
+	} else {
+		for (size_t i = 0; i < cur.n; i++)
+			view_push(&view, &cur.v[i]);
+		for (size_t i = 0; i < fresh.n; i++)
+			view_push(&view, &fresh.v[i]);
+		if (store_stage(&s, &view, &t) < 0)
+			goto out;
+	}
+	if (repo_txn_commit(&t) < 0)
 		goto out;
 	rc = 0;
 	for (size_t i = 0; i < add.n && !o->quiet; i++) {
@@ -974,6 +1198,7 @@ int repo_add(const char *dir, char **paths, int n, const struct repo_add_opts *o
 out:
 	repo_txn_release(&t);
 	if (rc < 0 && copied) {
+		struct buf b = BUF_INIT;
 		for (size_t i = 0; i < add.n; i++) {
 			if (!copied[i])
 				continue;
@@ -981,14 +1206,15 @@ out:
 			buf_addf(&b, "%s/%s", dir, add.v[i].file);
 			unlink(b.p);
 		}
+		buf_free(&b);
 	}
 	free(copied);
-	free(view.v);   /* a view: the entries belong to add and cur */
+	free(present);
+	free(fresh.v);  /* views: the entries belong to add and cur */
+	free(view.v);
+	repo_istate_release(&old);
 	repo_entries_release(&add);
 	repo_entries_release(&cur);
-	buf_free(&idx);
-	buf_free(&name);
-	buf_free(&b);
 	store_close(&s);
 	return rc;
 }

@@ -121,13 +121,66 @@ int repo_txn_commit(struct repo_txn *t);
 /* Drops the staged files; nothing in the store changed. */
 void repo_txn_release(struct repo_txn *t);
 
+/* What the index files written last are (DIR/.relpkg/indexes, staged
+ * with them), so that an add can append the new packages to them instead
+ * of rendering every entry again:
+ *
+ *   Packages      the stanzas, in the order they were added; a full
+ *                 write (prune, or a store whose record is missing or
+ *                 disagrees with its files) sorts them again
+ *   Packages.gz   gzip members: the one of a full write, then one per add
+ *   repodata/     primary, filelists, other (.xml.gz): gzip members, the
+ *                 document's head (which counts the packages, so it
+ *                 changes with every add), the packages, the closing tag.  An add writes a new head,
+ *                 copies the packages' member(s) as they are, appends a
+ *                 member with the new packages and the closing tag: rpm-md
+ *                 has no append, the file is new, but nothing old is read
+ *                 from the entries or compressed again (the open-checksum
+ *                 needs the old packages inflated once).
+ *
+ * Every file the record names is checked (size, sha256) before it is
+ * appended to; any difference, a missing record, a different number of
+ * entries or leftovers of a killed command and the add writes everything
+ * from the entries instead. */
+struct repo_mdrec {
+	char name[128];         /* <sha256>-<type>.xml.gz in repodata/ */
+	uint64_t size;          /* of the .gz */
+	uint64_t head, tail;    /* sizes of its first and last gzip member */
+	uint64_t open_size;     /* of the XML */
+};
+struct repo_istate {
+	size_t ndeb, nrpm;
+	char *archs;            /* the debs' architectures: sorted, unique, ' '-separated; owned */
+	uint64_t pk_size, gz_size;
+	char pk_sha[65], gz_sha[65];
+	struct repo_mdrec md[3];        /* primary, filelists, other */
+	/* the files' bytes, read and checked against the above (repo add) */
+	struct buf pk, gz, mdgz[3];
+};
+void repo_istate_release(struct repo_istate *st);
+
 /* Writers: stage the index files of one side from all entries (sorted)
- * into t.  Nothing visible changes until repo_txn_commit(). */
+ * into t, and note them in *st.  Nothing visible changes until
+ * repo_txn_commit(). */
 struct repo_sign {
 	const char *key;        /* gpg key id, NULL: unsigned */
 };
-int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t);
-int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t);
+int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t,
+		   struct repo_istate *st);
+int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t,
+		   struct repo_istate *st);
+/* Appenders: the same, from the files *old describes (their bytes read
+ * and checked by the caller) and the new entries only; *st describes the
+ * result. */
+int repo_apt_append(const char *dir, const struct repo_istate *old, const struct repo_entries *add,
+		    const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st);
+int repo_rpm_append(const char *dir, const struct repo_istate *old, const struct repo_entries *add,
+		    const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st);
+/* A whole file of the store (no symlink followed) appended to out; more
+ * than max bytes is an error. */
+int repo_read_file(const char *path, struct buf *out, size_t max);
+/* sha256 of p[0..n), hex. */
+void repo_sha256_hex(const void *p, size_t n, char hex[65]);
 
 /* Shared helpers for the writers. */
 /* gzip (deterministic: no name, mtime 0) of p[0..n) appended to out. */

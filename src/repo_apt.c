@@ -304,45 +304,25 @@ static void add_sums(struct buf *rel, const char *title, enum halgo algo,
 	}
 }
 
-int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t)
+/* Release for Packages and Packages.gz, signed (InRelease, Release.gpg)
+ * with sg's key, all staged in t. */
+static int stage_apt(const char *dir, const struct buf *pk, const struct buf *gz, const char *archs,
+		     const struct repo_sign *sg, struct repo_txn *t)
 {
-	struct buf pk = BUF_INIT, gz = BUF_INIT, rel = BUF_INIT, inrel = BUF_INIT, sig = BUF_INIT;
-	const char **arch = xmalloc((es->n + 1) * sizeof *arch);
-	size_t na = 0;
+	struct buf rel = BUF_INIT, inrel = BUF_INIT, sig = BUF_INIT;
 	int rc = -1;
-
-	for (size_t i = 0; i < es->n; i++) {
-		const struct repo_entry *e = &es->v[i];
-		if (e->format != FMT_DEB)
-			continue;
-		buf_add(&pk, buf_str(&e->frag[FR_PACKAGES]), e->frag[FR_PACKAGES].len);
-		buf_addc(&pk, '\n');
-		arch[na++] = e->arch;
-	}
-	if (repo_gzip(buf_str(&pk), pk.len, &gz) < 0)
-		goto out;
-
 	/* Release: a flat repository ("deb URI ./") has no dists/ and no
 	 * components; Suite/Codename are informational there. */
-	qsort(arch, na, sizeof *arch, cmp_strp);
 	char date[64];
 	time_t now = (time_t)clock_now(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S UTC", &tm);
 	buf_adds(&rel, "Origin: relpkg\nLabel: relpkg\nSuite: stable\nCodename: stable\n");
-	buf_addf(&rel, "Date: %s\nArchitectures:", date);
-	int any = 0;
-	for (size_t i = 0; i < na; i++)
-		if (i == 0 || strcmp(arch[i], arch[i - 1])) {
-			buf_addf(&rel, " %s", arch[i]);
-			any = 1;
-		}
-	if (!any)
-		buf_adds(&rel, " all");
-	buf_adds(&rel, "\nDescription: release store written by relpkg\n");
+	buf_addf(&rel, "Date: %s\nArchitectures: %s\n", date, *archs ? archs : "all");
+	buf_adds(&rel, "Description: release store written by relpkg\n");
 	const char *const names[] = { "Packages", "Packages.gz" };
-	const struct buf *const data[] = { &pk, &gz };
+	const struct buf *const data[] = { pk, gz };
 	add_sums(&rel, "MD5Sum", H_MD5, names, data, 2);
 	add_sums(&rel, "SHA1", H_SHA1, names, data, 2);
 	add_sums(&rel, "SHA256", H_SHA256, names, data, 2);
@@ -359,8 +339,8 @@ int repo_apt_write(const char *dir, const struct repo_entries *es, const struct 
 		repo_txn_remove(t, dir, "InRelease", 0);
 		repo_txn_remove(t, dir, "Release.gpg", 0);
 	}
-	if (repo_txn_write(t, dir, "Packages", buf_str(&pk), pk.len, 0) < 0 ||
-	    repo_txn_write(t, dir, "Packages.gz", gz.p, gz.len, 0) < 0 ||
+	if (repo_txn_write(t, dir, "Packages", buf_str(pk), pk->len, 0) < 0 ||
+	    repo_txn_write(t, dir, "Packages.gz", gz->p, gz->len, 0) < 0 ||
 	    repo_txn_write(t, dir, "Release", rel.p, rel.len, 1) < 0)
 		goto out;
 	if (sg->key && (repo_txn_write(t, dir, "Release.gpg", sig.p, sig.len, 1) < 0 ||
@@ -368,11 +348,103 @@ int repo_apt_write(const char *dir, const struct repo_entries *es, const struct 
 		goto out;
 	rc = 0;
 out:
-	free(arch);
-	buf_free(&pk);
-	buf_free(&gz);
 	buf_free(&rel);
 	buf_free(&inrel);
 	buf_free(&sig);
+	return rc;
+}
+
+/* The sorted, unique architectures of arch[0..n) (sorted in place), ' '-separated. */
+static char *arch_list(const char **arch, size_t n)
+{
+	struct buf b = BUF_INIT;
+	qsort(arch, n, sizeof *arch, cmp_strp);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(arch[i], arch[i - 1]))
+			buf_addf(&b, "%s%s", b.len ? " " : "", arch[i]);
+	return b.len ? buf_detach(&b) : (buf_free(&b), xstrdup(""));
+}
+
+static void note_apt(struct repo_istate *st, const struct buf *pk, const struct buf *gz)
+{
+	st->pk_size = pk->len;
+	st->gz_size = gz->len;
+	repo_sha256_hex(buf_str(pk), pk->len, st->pk_sha);
+	repo_sha256_hex(buf_str(gz), gz->len, st->gz_sha);
+}
+
+int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t,
+		   struct repo_istate *st)
+{
+	struct buf pk = BUF_INIT, gz = BUF_INIT;
+	const char **arch = xmalloc((es->n + 1) * sizeof *arch);
+	size_t na = 0;
+	int rc = -1;
+	for (size_t i = 0; i < es->n; i++) {
+		const struct repo_entry *e = &es->v[i];
+		if (e->format != FMT_DEB)
+			continue;
+		buf_add(&pk, buf_str(&e->frag[FR_PACKAGES]), e->frag[FR_PACKAGES].len);
+		buf_addc(&pk, '\n');
+		arch[na++] = e->arch;
+	}
+	free(st->archs);
+	st->archs = arch_list(arch, na);
+	st->ndeb = na;
+	if (repo_gzip(buf_str(&pk), pk.len, &gz) < 0 || stage_apt(dir, &pk, &gz, st->archs, sg, t) < 0)
+		goto out;
+	note_apt(st, &pk, &gz);
+	rc = 0;
+out:
+	free(arch);
+	buf_free(&pk);
+	buf_free(&gz);
+	return rc;
+}
+
+int repo_apt_append(const char *dir, const struct repo_istate *old, const struct repo_entries *add,
+		    const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st)
+{
+	struct buf pk = BUF_INIT, gz = BUF_INIT, more = BUF_INIT, words = BUF_INIT;
+	int rc = -1;
+	size_t na = 0;
+	buf_add(&pk, buf_str(&old->pk), old->pk.len);
+	buf_add(&gz, buf_str(&old->gz), old->gz.len);
+	/* the architectures: the old list's words and the new ones */
+	buf_adds(&words, old->archs);
+	const char **arch = xmalloc((add->n + strlen(old->archs) / 2 + 2) * sizeof *arch);
+	for (char *w = words.p, *sp; w && *w; w = sp ? sp + 1 : NULL) {
+		sp = strchr(w, ' ');
+		if (sp)
+			*sp = 0;
+		arch[na++] = w;
+	}
+	for (size_t i = 0; i < add->n; i++) {
+		const struct repo_entry *e = &add->v[i];
+		if (e->format != FMT_DEB)
+			continue;
+		buf_add(&more, buf_str(&e->frag[FR_PACKAGES]), e->frag[FR_PACKAGES].len);
+		buf_addc(&more, '\n');
+		arch[na++] = e->arch;
+		st->ndeb++;
+	}
+	free(st->archs);
+	st->archs = arch_list(arch, na);
+	/* Packages.gz: one more gzip member (none when no deb is new) */
+	if (more.len) {
+		buf_add(&pk, more.p, more.len);
+		if (repo_gzip(more.p, more.len, &gz) < 0)
+			goto out;
+	}
+	if (stage_apt(dir, &pk, &gz, st->archs, sg, t) < 0)
+		goto out;
+	note_apt(st, &pk, &gz);
+	rc = 0;
+out:
+	free(arch);
+	buf_free(&pk);
+	buf_free(&gz);
+	buf_free(&more);
+	buf_free(&words);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "digest.h"
 #include "error.h"
+#include "gunzip.h"
 #include "rpm_header.h"
 #include "text.h"
 #include "version.h"
@@ -341,10 +342,114 @@ static void changelog_xml(struct buf *o, const struct rpmhdr *hp)
 	free(cx);
 }
 
+/* What names the package in every fragment: NAME, [E:]V-R, ARCH, checked
+ * (tokens, no leading dot) and borrowed from the header. */
+struct rpm_ident {
+	const char *name, *ver, *rel, *arch;
+	int has_epoch;
+	char epoch[32];         /* "0" when there is none (as createrepo_c) */
+};
+
+static int ident_read(const struct rpmhdr *h, struct rpm_ident *id)
+{
+	id->name = rpmhdr_str(h, RPMTAG_NAME);
+	id->ver = rpmhdr_str(h, RPMTAG_VERSION);
+	id->rel = rpmhdr_str(h, RPMTAG_RELEASE);
+	uint64_t src = 0, epoch = 0;
+	int is_src = int0(h, RPMTAG_SOURCEPACKAGE, &src) && src;
+	id->arch = is_src ? "src" : rpmhdr_str(h, RPMTAG_ARCH);
+	if (check_token("name", id->name) < 0 || check_token("version", id->ver) < 0 ||
+	    check_token("release", id->rel) < 0 || check_token("arch", id->arch) < 0)
+		return -1;
+	if (id->name[0] == '.')         /* pool/.NAME-...: a hidden file no store would keep */
+		return rp_err("rpm header: bad name '%s' (starts with a dot)", id->name);
+	id->has_epoch = int0(h, RPMTAG_EPOCH, &epoch);
+	snprintf(id->epoch, sizeof id->epoch, "%llu", (unsigned long long)epoch);
+	return 0;
+}
+
+static void version_el(struct buf *b, const struct rpm_ident *id)
+{
+	buf_adds(b, "  <version");
+	attr(b, "epoch", id->epoch);
+	attr(b, "ver", id->ver);
+	attr(b, "rel", id->rel);
+	buf_adds(b, "/>\n");
+}
+
+/* primary.xml's <package>: identity, texts, sizes, location, header range,
+ * dependencies, the primary files.  hstart..hend: the main header's bytes
+ * in the file. */
+static int primary_xml(struct buf *p, const struct rpmhdr *sig, const struct rpmhdr *h,
+		       const struct rpm_ident *id, const struct repo_digests *d, const char *file,
+		       off_t hstart, off_t hend, const struct files *f)
+{
+	uint64_t btime = 0, isize = 0, asize = 0;
+	int0(h, RPMTAG_BUILDTIME, &btime);
+	if (!int0(h, RPMTAG_LONGSIZE, &isize))
+		int0(h, RPMTAG_SIZE, &isize);
+	if (!int0(sig, RPMSIGTAG_LONGARCHIVESIZE, &asize) && !int0(sig, RPMSIGTAG_PAYLOADSIZE, &asize))
+		int0(h, RPMTAG_ARCHIVESIZE, &asize);
+
+	buf_adds(p, "<package type=\"rpm\">\n");
+	text_el(p, "  ", "name", id->name);
+	text_el(p, "  ", "arch", id->arch);
+	version_el(p, id);
+	buf_addf(p, "  <checksum type=\"sha256\" pkgid=\"YES\">%s</checksum>\n", d->sha256);
+	text_el(p, "  ", "summary", rpmhdr_str(h, RPMTAG_SUMMARY));
+	text_el(p, "  ", "description", rpmhdr_str(h, RPMTAG_DESCRIPTION));
+	text_el(p, "  ", "packager", rpmhdr_str(h, RPMTAG_PACKAGER));
+	text_el(p, "  ", "url", rpmhdr_str(h, RPMTAG_URL));
+	buf_addf(p, "  <time file=\"%lld\" build=\"%llu\"/>\n", (long long)d->mtime, (unsigned long long)btime);
+	buf_addf(p, "  <size package=\"%llu\" installed=\"%llu\" archive=\"%llu\"/>\n",
+		 (unsigned long long)d->size, (unsigned long long)isize, (unsigned long long)asize);
+	buf_adds(p, "  <location");
+	attr(p, "href", file);
+	buf_adds(p, "/>\n  <format>\n");
+	text_el(p, "    ", "rpm:license", rpmhdr_str(h, RPMTAG_LICENSE));
+	text_el(p, "    ", "rpm:vendor", rpmhdr_str(h, RPMTAG_VENDOR));
+	text_el(p, "    ", "rpm:group", rpmhdr_str(h, RPMTAG_GROUP));
+	text_el(p, "    ", "rpm:buildhost", rpmhdr_str(h, RPMTAG_BUILDHOST));
+	text_el(p, "    ", "rpm:sourcerpm", rpmhdr_str(h, RPMTAG_SOURCERPM));
+	buf_addf(p, "    <rpm:header-range start=\"%lld\" end=\"%lld\"/>\n", (long long)hstart, (long long)hend);
+	if (deps_xml(p, h, "rpm:provides", RPMTAG_PROVIDENAME, RPMTAG_PROVIDEFLAGS, RPMTAG_PROVIDEVERSION, 0, f) < 0 ||
+	    deps_xml(p, h, "rpm:requires", RPMTAG_REQUIRENAME, RPMTAG_REQUIREFLAGS, RPMTAG_REQUIREVERSION, 1, f) < 0 ||
+	    deps_xml(p, h, "rpm:conflicts", RPMTAG_CONFLICTNAME, RPMTAG_CONFLICTFLAGS, RPMTAG_CONFLICTVERSION, 0, f) < 0 ||
+	    deps_xml(p, h, "rpm:obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION, 0, f) < 0)
+		return -1;
+	files_xml(p, f, 1);
+	buf_adds(p, "  </format>\n</package>\n");
+	return 0;
+}
+
+/* filelists.xml's and other.xml's <package>: the same package and
+ * version lines, then every file / the changelog. */
+static void filelists_other_xml(struct repo_entry *e, const struct rpmhdr *h, const struct rpm_ident *id,
+				const char *sha256, const struct files *f)
+{
+	struct buf head = BUF_INIT;
+	buf_addf(&head, "<package pkgid=\"%s\"", sha256);
+	attr(&head, "name", id->name);
+	attr(&head, "arch", id->arch);
+	buf_adds(&head, ">\n");
+	version_el(&head, id);
+
+	buf_add(&e->frag[FR_FILELISTS], head.p, head.len);
+	files_xml(&e->frag[FR_FILELISTS], f, 0);
+	buf_adds(&e->frag[FR_FILELISTS], "</package>\n");
+
+	struct buf *o = &e->frag[FR_OTHER];
+	buf_add(o, head.p, head.len);
+	changelog_xml(o, h);
+	buf_adds(o, "</package>\n");
+	buf_free(&head);
+}
+
 int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_entry *e)
 {
 	struct rpmhdr sig = { 0 }, h = { 0 };
 	struct files f = { 0 };
+	struct rpm_ident id;
 	int rc = -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -356,99 +461,21 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 	/* the lead, the signature header padded to 8 bytes, the main header */
 	off_t hstart = RPM_LEAD_SIZE + (off_t)((sig.len + 7) / 8 * 8);
 	off_t hend = hstart + (off_t)h.len;
-
-	if (check_utf8(&h) < 0)
-		goto out;
-	const char *name = rpmhdr_str(&h, RPMTAG_NAME), *ver = rpmhdr_str(&h, RPMTAG_VERSION), *rel = rpmhdr_str(&h, RPMTAG_RELEASE);
-	uint64_t src = 0;
-	int is_src = int0(&h, RPMTAG_SOURCEPACKAGE, &src) && src;
-	const char *arch = is_src ? "src" : rpmhdr_str(&h, RPMTAG_ARCH);
-	if (check_token("name", name) < 0 || check_token("version", ver) < 0 || check_token("release", rel) < 0 ||
-	    check_token("arch", arch) < 0)
-		goto out;
-	if (name[0] == '.') {   /* pool/.NAME-...: a hidden file no store would keep */
-		rp_err("rpm header: bad name '%s' (starts with a dot)", name);
-		goto out;
-	}
-	uint64_t epoch = 0;
-	int has_epoch = int0(&h, RPMTAG_EPOCH, &epoch);
-	char ebuf[32];
-	snprintf(ebuf, sizeof ebuf, "%llu", (unsigned long long)epoch);
-	if (files_read(&h, &f) < 0)
+	if (check_utf8(&h) < 0 || ident_read(&h, &id) < 0 || files_read(&h, &f) < 0)
 		goto out;
 
 	e->format = FMT_RPM;
-	e->name = xstrdup(name);
-	e->version = version_full(has_epoch ? ebuf : NULL, ver, rel);
-	e->arch = xstrdup(arch);
+	e->name = xstrdup(id.name);
+	e->version = version_full(id.has_epoch ? id.epoch : NULL, id.ver, id.rel);
+	e->arch = xstrdup(id.arch);
 	struct buf b = BUF_INIT;
-	buf_addf(&b, "pool/%s-%s-%s.%s.rpm", name, ver, rel, arch);
+	buf_addf(&b, "pool/%s-%s-%s.%s.rpm", id.name, id.ver, id.rel, id.arch);
 	e->file = buf_detach(&b);
 	e->size = d->size;
 	memcpy(e->sha256, d->sha256, sizeof e->sha256);
-
-	uint64_t btime = 0, isize = 0, asize = 0;
-	int0(&h, RPMTAG_BUILDTIME, &btime);
-	if (!int0(&h, RPMTAG_LONGSIZE, &isize))
-		int0(&h, RPMTAG_SIZE, &isize);
-	if (!int0(&sig, RPMSIGTAG_LONGARCHIVESIZE, &asize) && !int0(&sig, RPMSIGTAG_PAYLOADSIZE, &asize))
-		int0(&h, RPMTAG_ARCHIVESIZE, &asize);
-
-	/* primary */
-	struct buf *p = &e->frag[FR_PRIMARY];
-	buf_adds(p, "<package type=\"rpm\">\n");
-	text_el(p, "  ", "name", name);
-	text_el(p, "  ", "arch", arch);
-	buf_adds(p, "  <version");
-	attr(p, "epoch", ebuf);
-	attr(p, "ver", ver);
-	attr(p, "rel", rel);
-	buf_adds(p, "/>\n");
-	buf_addf(p, "  <checksum type=\"sha256\" pkgid=\"YES\">%s</checksum>\n", d->sha256);
-	text_el(p, "  ", "summary", rpmhdr_str(&h, RPMTAG_SUMMARY));
-	text_el(p, "  ", "description", rpmhdr_str(&h, RPMTAG_DESCRIPTION));
-	text_el(p, "  ", "packager", rpmhdr_str(&h, RPMTAG_PACKAGER));
-	text_el(p, "  ", "url", rpmhdr_str(&h, RPMTAG_URL));
-	buf_addf(p, "  <time file=\"%lld\" build=\"%llu\"/>\n", (long long)d->mtime, (unsigned long long)btime);
-	buf_addf(p, "  <size package=\"%llu\" installed=\"%llu\" archive=\"%llu\"/>\n",
-		 (unsigned long long)d->size, (unsigned long long)isize, (unsigned long long)asize);
-	buf_adds(p, "  <location");
-	attr(p, "href", e->file);
-	buf_adds(p, "/>\n  <format>\n");
-	text_el(p, "    ", "rpm:license", rpmhdr_str(&h, RPMTAG_LICENSE));
-	text_el(p, "    ", "rpm:vendor", rpmhdr_str(&h, RPMTAG_VENDOR));
-	text_el(p, "    ", "rpm:group", rpmhdr_str(&h, RPMTAG_GROUP));
-	text_el(p, "    ", "rpm:buildhost", rpmhdr_str(&h, RPMTAG_BUILDHOST));
-	text_el(p, "    ", "rpm:sourcerpm", rpmhdr_str(&h, RPMTAG_SOURCERPM));
-	buf_addf(p, "    <rpm:header-range start=\"%lld\" end=\"%lld\"/>\n", (long long)hstart, (long long)hend);
-	if (deps_xml(p, &h, "rpm:provides", RPMTAG_PROVIDENAME, RPMTAG_PROVIDEFLAGS, RPMTAG_PROVIDEVERSION, 0, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:requires", RPMTAG_REQUIRENAME, RPMTAG_REQUIREFLAGS, RPMTAG_REQUIREVERSION, 1, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:conflicts", RPMTAG_CONFLICTNAME, RPMTAG_CONFLICTFLAGS, RPMTAG_CONFLICTVERSION, 0, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION, 0, &f) < 0)
+	if (primary_xml(&e->frag[FR_PRIMARY], &sig, &h, &id, d, e->file, hstart, hend, &f) < 0)
 		goto out;
-	files_xml(p, &f, 1);
-	buf_adds(p, "  </format>\n</package>\n");
-
-	/* filelists and other share the package line and the version line */
-	struct buf head = BUF_INIT;
-	buf_addf(&head, "<package pkgid=\"%s\"", d->sha256);
-	attr(&head, "name", name);
-	attr(&head, "arch", arch);
-	buf_adds(&head, ">\n  <version");
-	attr(&head, "epoch", ebuf);
-	attr(&head, "ver", ver);
-	attr(&head, "rel", rel);
-	buf_adds(&head, "/>\n");
-
-	buf_add(&e->frag[FR_FILELISTS], head.p, head.len);
-	files_xml(&e->frag[FR_FILELISTS], &f, 0);
-	buf_adds(&e->frag[FR_FILELISTS], "</package>\n");
-
-	struct buf *o = &e->frag[FR_OTHER];
-	buf_add(o, head.p, head.len);
-	buf_free(&head);
-	changelog_xml(o, &h);
-	buf_adds(o, "</package>\n");
+	filelists_other_xml(e, &h, &id, d->sha256, &f);
 	rc = 0;
 out:
 	if (rc < 0)
@@ -464,19 +491,114 @@ out:
 
 struct mdfile {
 	const char *type;       /* primary, filelists, other */
-	struct buf xml, gz;
+	struct buf gz;          /* head, packages, tail: gzip members */
+	struct hasher open;     /* sha256 of the XML */
+	uint64_t open_size;
+	uint64_t head, tail;    /* sizes of the first and last member */
 	char sum[65], open_sum[65];
 	char name[128];         /* <sum>-<type>.xml.gz */
 };
 
-static void sha256_hex(const void *p, size_t n, char *hex)
+static const char *const md_type[3] = { "primary", "filelists", "other" };
+static const char *const open_tag[3] = {
+	/* parenthesised: one element split over two lines (clang's -Wstring-concatenation) */
+	("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
+	 "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"%zu\">\n"),
+	"<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"%zu\">\n",
+	"<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"%zu\">\n",
+};
+/* createrepo_c ends the documents without a newline */
+static const char *const close_tag[3] = { "</metadata>", "</filelists>", "</otherdata>" };
+
+/* XML bytes of the document: hashed and counted for the open-checksum. */
+static void md_xml(struct mdfile *m, const void *p, size_t n)
 {
-	struct hasher h;
-	unsigned char md[32];
-	hasher_init(&h, H_SHA256);
-	hasher_update(&h, p, n);
-	hex_encode(md, hasher_final(&h, md), hex);
-	hasher_release(&h);
+	hasher_update(&m->open, p, n);
+	m->open_size += n;
+}
+
+/* Starts document k for npkg packages: its head as the first gzip member. */
+static int md_begin(struct mdfile *m, int k, size_t npkg)
+{
+	struct buf x = BUF_INIT;
+	m->type = md_type[k];
+	hasher_init(&m->open, H_SHA256);
+	buf_adds(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	buf_addf(&x, open_tag[k], npkg);
+	md_xml(m, x.p, x.len);
+	int rc = repo_gzip(x.p, x.len, &m->gz);
+	m->head = m->gz.len;
+	buf_free(&x);
+	return rc;
+}
+
+/* Ends document k: the closing tag as the last member; sums and name. */
+static int md_end(struct mdfile *m, int k)
+{
+	size_t before = m->gz.len;
+	md_xml(m, close_tag[k], strlen(close_tag[k]));
+	if (repo_gzip(close_tag[k], strlen(close_tag[k]), &m->gz) < 0)
+		return -1;
+	m->tail = m->gz.len - before;
+	unsigned char d[32];
+	hex_encode(d, hasher_final(&m->open, d), m->open_sum);
+	repo_sha256_hex(m->gz.p, m->gz.len, m->sum);
+	char name[sizeof m->name];      /* not straight into m: gcc's -Wrestrict */
+	snprintf(name, sizeof name, "%s-%s.xml.gz", m->sum, m->type);
+	memcpy(m->name, name, sizeof name);
+	return 0;
+}
+
+/* The fragments k of the rpm entries of es as one gzip member. */
+static int md_packages(struct mdfile *m, int k, const struct repo_entries *es)
+{
+	struct buf x = BUF_INIT;
+	for (size_t i = 0; i < es->n; i++)
+		if (es->v[i].format == FMT_RPM)
+			buf_add(&x, buf_str(&es->v[i].frag[k]), es->v[i].frag[k].len);
+	md_xml(m, buf_str(&x), x.len);
+	int rc = x.len ? repo_gzip(x.p, x.len, &m->gz) : 0;
+	buf_free(&x);
+	return rc;
+}
+
+struct mem_in {
+	const void *p;
+	size_t n;
+};
+
+static long mem_input(void *ctx, const void **p, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	struct mem_in *m = ctx;
+	long n = (long)m->n;
+	*p = m->p;
+	m->n = 0;
+	return n;
+}
+
+/* The packages of an old document: its middle members (gz[head ..
+ * size - tail]) copied as they are, and inflated once for the
+ * open-checksum. */
+static int md_copy_packages(struct mdfile *m, const struct buf *gz, const struct repo_mdrec *r)
+{
+	if (r->head + r->tail > gz->len)
+		return rp_err("repodata/%s: shorter than .relpkg/indexes says", r->name);
+	struct mem_in in = { gz->p + r->head, gz->len - r->head - r->tail };
+	if (!in.n)
+		return 0;
+	buf_add(&m->gz, in.p, in.n);
+	struct gunzip g;
+	if (gunzip_init(&g, mem_input, &in) < 0)
+		return rp_err("repodata/%s: %s", r->name, g.err);
+	static char chunk[1 << 16];
+	long got;
+	while ((got = gunzip_read(&g, chunk, sizeof chunk)) > 0)
+		md_xml(m, chunk, (size_t)got);
+	if (got < 0)
+		rp_err("repodata/%s: %s", r->name, g.err);
+	gunzip_end(&g);
+	return got < 0 ? -1 : 0;
 }
 
 void repo_rpm_hrefs(const char *xml, size_t n, struct buf *out)
@@ -540,43 +662,15 @@ static int listed(const char *list, const char *name)
 	return 0;
 }
 
-int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t)
+/* repomd.xml for md[], signed (repomd.xml.asc) with sg's key; the
+ * checksum-named files, repomd.xml and its signature staged in t; older
+ * generations dropped after the commit. */
+static int stage_rpm(const char *dir, struct mdfile md[3], const struct repo_sign *sg, struct repo_txn *t)
 {
-	struct mdfile md[3] = { { .type = "primary" }, { .type = "filelists" }, { .type = "other" } };
-	struct buf rdir = BUF_INIT, repomd = BUF_INIT, asc = BUF_INIT, keep = BUF_INIT, path = BUF_INIT;
-	static const char *const open_tag[3] = {
-		/* parenthesised: one element split over two lines (clang's -Wstring-concatenation) */
-		("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
-		 "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"%zu\">\n"),
-		"<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"%zu\">\n",
-		"<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"%zu\">\n",
-	};
-	/* createrepo_c ends the documents without a newline */
-	static const char *const close_tag[3] = { "</metadata>", "</filelists>", "</otherdata>" };
+	struct buf rdir = BUF_INIT, repomd = BUF_INIT, asc = BUF_INIT, keep = BUF_INIT;
 	int rc = -1;
-	size_t n = 0;
-	for (size_t i = 0; i < es->n; i++)
-		n += es->v[i].format == FMT_RPM;
 	buf_addf(&rdir, "%s/repodata", dir);
 	time_t now = (time_t)clock_now(NULL);
-
-	for (int k = 0; k < 3; k++) {
-		struct buf *x = &md[k].xml;
-		buf_adds(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-		buf_addf(x, open_tag[k], n);
-		for (size_t i = 0; i < es->n; i++)
-			if (es->v[i].format == FMT_RPM)
-				buf_add(x, buf_str(&es->v[i].frag[k]), es->v[i].frag[k].len);
-		buf_adds(x, close_tag[k]);
-		if (repo_gzip(x->p, x->len, &md[k].gz) < 0)
-			goto out;
-		sha256_hex(x->p, x->len, md[k].open_sum);
-		sha256_hex(md[k].gz.p, md[k].gz.len, md[k].sum);
-		char name[sizeof md[k].name];  /* not straight into md[k]: gcc's -Wrestrict */
-		snprintf(name, sizeof name, "%s-%s.xml.gz", md[k].sum, md[k].type);
-		memcpy(md[k].name, name, sizeof name);
-	}
-
 	buf_adds(&repomd, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		 "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" "
 		 "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n");
@@ -588,7 +682,7 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 		buf_addf(&repomd, "    <location href=\"repodata/%s\"/>\n", md[k].name);
 		buf_addf(&repomd, "    <timestamp>%lld</timestamp>\n", (long long)now);
 		buf_addf(&repomd, "    <size>%zu</size>\n", md[k].gz.len);
-		buf_addf(&repomd, "    <open-size>%zu</open-size>\n", md[k].xml.len);
+		buf_addf(&repomd, "    <open-size>%llu</open-size>\n", (unsigned long long)md[k].open_size);
 		buf_adds(&repomd, "  </data>\n");
 	}
 	buf_adds(&repomd, "</repomd>\n");
@@ -628,14 +722,73 @@ int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct 
 	}
 	rc = 0;
 out:
-	for (int k = 0; k < 3; k++) {
-		buf_free(&md[k].xml);
-		buf_free(&md[k].gz);
-	}
 	buf_free(&rdir);
 	buf_free(&repomd);
 	buf_free(&asc);
 	buf_free(&keep);
-	buf_free(&path);
+	return rc;
+}
+
+static void note_rpm(struct repo_istate *st, const struct mdfile md[3])
+{
+	for (int k = 0; k < 3; k++) {
+		struct repo_mdrec *r = &st->md[k];
+		memcpy(r->name, md[k].name, sizeof r->name);
+		r->size = md[k].gz.len;
+		r->head = md[k].head;
+		r->tail = md[k].tail;
+		r->open_size = md[k].open_size;
+	}
+}
+
+static void md_free(struct mdfile md[3])
+{
+	for (int k = 0; k < 3; k++) {
+		buf_free(&md[k].gz);
+		if (md[k].type)
+			hasher_release(&md[k].open);
+	}
+}
+
+int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t,
+		   struct repo_istate *st)
+{
+	struct mdfile md[3] = { { 0 } };
+	int rc = -1;
+	size_t n = 0;
+	for (size_t i = 0; i < es->n; i++)
+		n += es->v[i].format == FMT_RPM;
+	for (int k = 0; k < 3; k++)
+		if (md_begin(&md[k], k, n) < 0 || md_packages(&md[k], k, es) < 0 || md_end(&md[k], k) < 0)
+			goto out;
+	if (stage_rpm(dir, md, sg, t) < 0)
+		goto out;
+	st->nrpm = n;
+	note_rpm(st, md);
+	rc = 0;
+out:
+	md_free(md);
+	return rc;
+}
+
+int repo_rpm_append(const char *dir, const struct repo_istate *old, const struct repo_entries *add,
+		    const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st)
+{
+	struct mdfile md[3] = { { 0 } };
+	int rc = -1;
+	size_t n = old->nrpm;
+	for (size_t i = 0; i < add->n; i++)
+		n += add->v[i].format == FMT_RPM;
+	for (int k = 0; k < 3; k++)
+		if (md_begin(&md[k], k, n) < 0 || md_copy_packages(&md[k], &old->mdgz[k], &old->md[k]) < 0 ||
+		    md_packages(&md[k], k, add) < 0 || md_end(&md[k], k) < 0)
+			goto out;
+	if (stage_rpm(dir, md, sg, t) < 0)
+		goto out;
+	st->nrpm = n;
+	note_rpm(st, md);
+	rc = 0;
+out:
+	md_free(md);
 	return rc;
 }

@@ -16,15 +16,26 @@ static int better(const struct rb_input *in, size_t a, size_t b)
 	return b == NONE || in->cmp(in->cmp_ctx, in->c[a].evr, in->c[b].evr) > 0;
 }
 
+/* The versions for a message, in the candidates' order; of a long list
+ * (a store keeps thousands) the first and last few and how many. */
 static void list_versions(const struct rb_input *in, struct buf *b, int lower_only)
 {
-	size_t k = 0;
+	enum { ENDS = 5 };
+	size_t total = 0, k = 0;
+	for (size_t i = 0; i < in->n; i++)
+		total += !lower_only || in->cmp(in->cmp_ctx, in->c[i].evr, in->installed_evr) < 0;
 	for (size_t i = 0; i < in->n; i++) {
 		if (lower_only && in->cmp(in->cmp_ctx, in->c[i].evr, in->installed_evr) >= 0)
 			continue;
-		buf_addf(b, "%s%s", k++ ? ", " : "", in->c[i].evr);
+		k++;
+		if (total > 3 * ENDS && k > ENDS && k <= total - ENDS) {
+			if (k == ENDS + 1)
+				buf_addf(b, ", ... (%zu more)", total - 2 * ENDS);
+			continue;
+		}
+		buf_addf(b, "%s%s", k > 1 ? ", " : "", in->c[i].evr);
 	}
-	if (!k)
+	if (!total)
 		buf_adds(b, "none");
 }
 

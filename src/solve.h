@@ -34,6 +34,7 @@ struct solve_ctx;
 struct solve_pkg {
 	char *evr;              /* [E:]VERSION-RELEASE, owned */
 	char *location;         /* file inside the store (Filename / location href), or NULL */
+	size_t seq;             /* solve_candidates' own use */
 };
 
 /* NULL after rp_err(). */

@@ -12,7 +12,10 @@ need_relpkg
 . "$TOP/tests/container/lib.sh"
 trap 'ct_cleanup_all; [ -z "${httpd:-}" ] || kill "$httpd" 2>/dev/null' EXIT
 export SOURCE_DATE_EPOCH=1700000000
-PORT=18520 HTTP=18529
+# Ports: STORE_PORT_BASE (default 18520) for the app, +9 for the HTTP
+# server; container names store<BASE>-deb, -rpm.
+PORT=${STORE_PORT_BASE:-18520}
+HTTP=$((PORT + 9))
 ct_port_free $PORT || skip_file "127.0.0.1:$PORT is already in use on the host"
 ct_port_free $HTTP || skip_file "127.0.0.1:$HTTP is already in use on the host"
 # the binary copied into the container: the plain build (a sanitizer build
@@ -36,7 +39,7 @@ check "repo add" "$RELPKG" repo add "$store" "$pk"/*.deb "$pk"/*.rpm
 schema() { ct_exec "$CT" sqlite3 /var/lib/lcs/app.db 'select version from schema'; }
 
 # ---- deb: apt from file: and from http://127.0.0.1 ----------------------------
-CT=store-deb
+CT=store$PORT-deb
 ct_create "$CT" >/dev/null && ct_boot "$CT" >/dev/null || skip_file "container did not boot"
 ct_copy_in "$CT" "$RELPKG_IN_CT" /usr/local/bin/relpkg
 ct_copy_in "$CT" "$store" /srv/
@@ -101,7 +104,7 @@ expect_eq "status --json: running 3.0.0" \
 ct_stop "$CT"
 
 # ---- rpm: dnf from the rpm-md side -----------------------------------------------
-CT=store-rpm
+CT=store$PORT-rpm
 ct_create "$CT" >/dev/null && ct_boot "$CT" >/dev/null || skip_file "container did not boot"
 ct_copy_in "$CT" "$RELPKG_IN_CT" /usr/local/bin/relpkg
 ct_copy_in "$CT" "$store" /srv/
