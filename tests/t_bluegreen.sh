@@ -138,6 +138,7 @@ pm_output() { printf '%s\n' "\$ $pm_cmd" "exit status $pm_rc" "--- stderr:"; tai
 probe_start() {
 	rm -f "$T/probe.pid"
 	python3 "$PROBE" "$1" "127.0.0.1:$2" "$T/probe.pid" >"$T/probe.json" 2>"$T/probe.err" &
+	probe_job=$!
 	i=0
 	while [ ! -s "$T/probe.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	sleep 0.3
@@ -145,7 +146,7 @@ probe_start() {
 probe_stop() {
 	sleep 0.3
 	kill -TERM "$(cat "$T/probe.pid")" 2>/dev/null
-	wait
+	wait "$probe_job"
 }
 pj() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d[sys.argv[2]]; print(v[-1] if isinstance(v, list) and v else v)' "$T/probe.json" "$1"; }
 
@@ -287,6 +288,7 @@ run_format() {
 	ct_stop "$CT" || :
 }
 
-run_format deb 0
-run_format rpm 50
+for f in ${BG_FORMATS:-deb rpm}; do
+	case $f in deb) run_format deb 0 ;; rpm) run_format rpm 50 ;; esac
+done
 note "t_bluegreen took $(($(date +%s) - t_start)) s"
