@@ -61,10 +61,10 @@ if [ "$with_mix" = 1 ]; then
 	# a mix release reads PORT; the cold one gets it from its env file
 	for v in 1.0.0 2.0.0; do
 		"$relpkg" build "$(mkf bmcold $v)" --format deb --out "$work/pkgs" -q --maintainer "$M" \
-			--health-cmd "exec bash -c 'read -r -t 2 l </dev/tcp/127.0.0.1/$((pb + 11))'"
+			--health-cmd "exec bash -c 'read -r -t 2 l </dev/tcp/127.0.0.1/$((pb + 11)) && test -n \"\$l\"'"
 		"$relpkg" build "$(mkf bmbg $v)" --format deb --out "$work/pkgs" -q --maintainer "$M" \
 			--switch blue-green --port-env PORT --slot-ports $((pb + 14)),$((pb + 15)) \
-			--health-cmd 'exec bash -c "read -r -t 2 l </dev/tcp/127.0.0.1/$PORT"'
+			--health-cmd "exec bash -c 'read -r -t 2 l </dev/tcp/127.0.0.1/\$PORT && test -n \"\$l\"'"
 	done
 	contenders="$contenders bmcold:tcp:$((pb + 12)) bmbg:tcp:$((pb + 13))"
 fi
@@ -142,7 +142,7 @@ switch() {
 	wait "$sampler" 2>/dev/null || :
 	j=$(ct_exec "$CT" tail -n 1 "/var/lib/relpkg/$app/journal")
 	case $app in
-	*bg) sw=$(printf '%s' "$j" | sed -n 's/.*blue-green switch to the [a-z]* slot (\([0-9]*\) ms).*/\1/p') ;;
+	*bg) sw=$(printf '%s' "$j" | sed -n 's/.*blue-green switch to the [a-z]* slot (\([0-9]*\) ms.*/\1/p') ;;
 	*) sw=$(printf '%s' "$j" | cut -f5) ;;
 	esac
 	base=$(head -n 3 "$work/rss" | sort -n | tail -n 1)

@@ -1433,6 +1433,7 @@ rp_bg_transition() {
 	fi
 	RP_BG_PORT=
 	RP_BG_WHY=
+	t_ok=$(rp_now_ms)
 	# before-stop: e.g. take the host out of an outer load balancer
 	if [ -n "$RP_BG_OLD" ] && ! rp_hook before-stop "$RP_HOOK_BEFORE_STOP"; then
 		rp_bg_fail "the before-stop hook failed" before-stop "$new"
@@ -1454,13 +1455,17 @@ rp_bg_transition() {
 	systemctl enable "$RP_UNIT" >/dev/null 2>&1 || true
 	if [ -n "$RP_BG_OLD" ]; then
 		systemctl disable "$(rp_bg_unit "$RP_BG_OLD")" >/dev/null 2>&1 || true
+		t_fl=$(rp_now_ms)
 		rp_bg_drain "$RP_BG_OLD"
+		t_dr=$(rp_now_ms)
 		systemctl stop "$(rp_bg_unit "$RP_BG_OLD")" || true
 		rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
 	fi
 	sw_ms=$(($(rp_now_ms) - t_sw))
 	rp_hook after-start "$RP_HOOK_AFTER_START" || true
-	msg="blue-green switch to the $new slot (${sw_ms} ms)"
+	msg="blue-green switch to the $new slot (${sw_ms} ms: healthy after $((t_ok - t_sw)) ms"
+	[ -z "$RP_BG_OLD" ] || msg="$msg, flipped, drained in $((t_dr - t_fl)) ms, stopped in $(($(rp_now_ms) - t_dr)) ms"
+	msg="$msg)"
 	[ -n "$from" ] || msg="install in the $new slot"
 	rp_journal "$from" "$RP_VERSION" ok 0 "$(rp_migr_label)" "$msg"
 	rm -f "$RP_FAILED"

@@ -58,7 +58,7 @@ build_fmt() {
 			--maintainer 'relpkg tests <tests@relpkg.invalid>' \
 			--switch blue-green --port-env PORT \
 			--slot-ports $((PORT_BASE + b_off + 12)),$((PORT_BASE + b_off + 13)) \
-			--health-cmd 'exec bash -c "read -r -t 2 l </dev/tcp/127.0.0.1/$PORT && [ -n \"$l\" ]"' || return 1
+			--health-cmd "exec bash -c 'read -r -t 2 l </dev/tcp/127.0.0.1/\$PORT && test -n \"\$l\"'" || return 1
 	done
 }
 check "build the blue-green packages (.deb)" build_fmt deb 0
@@ -168,10 +168,12 @@ answers() {
 	done
 }
 
-# slots_are APP VERSION: exactly one slot runs, the one the slot file names
-# (enabled, the other disabled), current and relpkg status name VERSION.
+# slots_are APP VERSION [STATUS_RC]: exactly one slot runs, the one the slot
+# file names (enabled, the other disabled), current and relpkg status name
+# VERSION; relpkg status exits STATUS_RC (default 0; 1 after a failed
+# switch: the package database has the version that failed).
 slots_are() {
-	s_app=$1 s_v=$2
+	s_app=$1 s_v=$2 s_rc=${3:-0}
 	act=$(cx sed -n 's/^ACTIVE=//p' "/var/lib/relpkg/$s_app/slot")
 	case $act in blue) oth=green ;; green) oth=blue ;; *) echo "slot file: ACTIVE='$act'"; return 1 ;; esac
 	st=$(csh 'systemctl is-active "$1@blue" "$1@green"; systemctl is-enabled "$1@blue" "$1@green"' "$s_app" | tr '\n' ' ')
@@ -181,7 +183,9 @@ slots_are() {
 	[ "$sv" = "../live/$s_v" ] || { echo "slots/$act -> $sv, want ../live/$s_v"; return 1; }
 	cur=$(cx readlink "/opt/$s_app/current")
 	[ "$cur" = "live/$s_v" ] || { echo "current -> $cur, want live/$s_v"; return 1; }
-	rs=$(cx relpkg status "$s_app" 2>&1) || { echo "relpkg status failed:"; echo "$rs"; return 1; }
+	rs_rc=0
+	rs=$(cx relpkg status "$s_app" 2>&1) || rs_rc=$?
+	[ "$rs_rc" = "$s_rc" ] || { echo "relpkg status exits $rs_rc, want $s_rc:"; echo "$rs"; return 1; }
 	printf '%s\n' "$rs" | grep -q "^running: $s_v (the unit's guard, same systemd invocation)" &&
 		printf '%s\n' "$rs" | grep -q "^current: $s_v\$" &&
 		printf '%s\n' "$rs" | grep -q "^slot: $act " || { echo "relpkg status:"; echo "$rs"; return 1; }
@@ -202,11 +206,13 @@ switch() {
 			fail "$d: the package manager reports the failure" "$(pm_output)"
 	fi
 	f=$(pj failed)
-	expect_eq "$d: 0 failed requests through haproxy ($(pj requests) requests, p99 $(pj p99_ms) ms)" 0 "$f"
+	expect_eq "$d: 0 failed requests through haproxy ($(pj requests) requests, p99 $(pj p99_ms) ms)" "$f" 0
 	[ "$f" = 0 ] || note "$(cat "$T/probe.json")"
-	expect_eq "$d: $w_serv answers at the end" "$w_serv" "$(pj versions)"
+	expect_eq "$d: $w_serv answers at the end" "$(pj versions)" "$w_serv"
+	w_rc=0
+	[ "$w_exp" = ok ] || w_rc=1
 	check "$d: one slot runs $w_serv; current, slot file, relpkg status name it; the other is disabled" \
-		slots_are "$w_app" "$w_serv"
+		slots_are "$w_app" "$w_serv" "$w_rc"
 }
 
 run_format() {
@@ -246,21 +252,30 @@ run_format() {
 	else
 		fail "$P the slots alternate" "after 2.0: $first, after 1.0: $second"
 	fi
-	expect_match "$P the journal records the blue-green switch" 'blue-green switch to the (blue|green) slot' \
-		"$(cx tail -n 1 /var/lib/relpkg/bgpy/journal)"
+	expect_match "$P the journal records the blue-green switch" \
+		"$(cx tail -n 1 /var/lib/relpkg/bgpy/journal)" 'blue-green switch to the (blue|green) slot'
 
 	# failure: the new version is not healthy in its slot
 	switch bgpy http "$PY" upgrade 2.5 fail 2.0
-	expect_match "$P 2.5 unhealthy: the journal says why" 'not healthy in the (blue|green) slot.*nothing flipped, 2.0 keeps serving' \
-		"$(cx tail -n 1 /var/lib/relpkg/bgpy/journal)"
-	expect_match "$P 2.5 unhealthy: the package manager's output says why" 'not healthy' "$(cat "$T/pm.out" "$T/pm.err")"
+	expect_match "$P 2.5 unhealthy: the journal says why" "$(cx tail -n 1 /var/lib/relpkg/bgpy/journal)" \
+		'not healthy in the (blue|green) slot.*nothing flipped, 2.0 keeps serving'
+	expect_match "$P 2.5 unhealthy: the package manager's output says why" "$(cat "$T/pm.out" "$T/pm.err")" 'not healthy'
 
 	# failure: haproxy's admin socket is not there
 	cx mv /run/haproxy/admin.sock /run/haproxy/moved.sock
 	switch bgpy http "$PY" upgrade 2.6 fail 2.0
-	expect_match "$P no admin socket: the journal says why" "haproxy's admin socket /run/haproxy/admin.sock.*nothing flipped, 2.0 keeps serving" \
-		"$(cx tail -n 1 /var/lib/relpkg/bgpy/journal)"
+	expect_match "$P no admin socket: the journal says why" "$(cx tail -n 1 /var/lib/relpkg/bgpy/journal)" \
+		"haproxy's admin socket /run/haproxy/admin.sock.*nothing flipped, 2.0 keeps serving"
 	cx mv /run/haproxy/moved.sock /run/haproxy/admin.sock
+	# the package database back to what runs
+	if [ "$FMT" = deb ]; then
+		check "$P relpkg rollback: the package database agrees with 2.0 again" cx relpkg rollback bgpy
+	else
+		pm downgrade bgpy 2.0
+		[ "$pm_rc" = 0 ] && pass "$P rpm -U --oldpackage 2.0: the package database agrees with 2.0 again" ||
+			fail "$P rpm -U --oldpackage 2.0: the package database agrees with 2.0 again" "$(pm_output)"
+	fi
+	check "$P bgpy 2.0 still in its slot, relpkg status consistent" slots_are bgpy 2.0
 
 	# the mix release
 	if [ -n "$MIX1" ]; then
