@@ -1338,7 +1338,7 @@ rp_bg_fail() {
 	rp_log "$1: nothing was flipped, $RP_VERSION is stopped${RP_BG_OLD:+, $TX_FROM keeps serving}"
 	if [ -n "${3:-}" ]; then
 		systemctl stop "$(rp_bg_unit "$3")" >/dev/null 2>&1 || true
-		systemctl disable "$(rp_bg_unit "$3")" >/dev/null 2>&1 || true
+		systemctl disable --no-reload "$(rp_bg_unit "$3")" >/dev/null 2>&1 || true
 		systemctl reset-failed "$(rp_bg_unit "$3")" >/dev/null 2>&1 || true
 	fi
 	_why=$1
@@ -1380,7 +1380,7 @@ rp_bg_transition() {
 		rp_log "$RP_NAME.service (cold switches) runs $from: stopping it; from now on the slots switch"
 		rp_hook before-stop "$RP_HOOK_BEFORE_STOP" || { rp_txn_end; return 1; }
 		systemctl stop "$RP_NAME.service" || true
-		systemctl disable "$RP_NAME.service" >/dev/null 2>&1 || true
+		systemctl disable --no-reload "$RP_NAME.service" >/dev/null 2>&1 || true
 		rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
 	fi
 	new=blue
@@ -1412,7 +1412,7 @@ rp_bg_transition() {
 	if ! rp_start_allowed; then
 		RP_NOT_STARTED="policy-rc.d"
 		rp_bg_record "$new" "$RP_VERSION" || true
-		systemctl enable "$RP_UNIT" >/dev/null 2>&1 || true
+		systemctl enable --no-reload "$RP_UNIT" >/dev/null 2>&1 || true
 		rp_switch "$RP_VERSION"
 		rp_state "$RP_VERSION" "$from" ok "installed, not started (policy-rc.d)" "$TX_DB" || true
 		rp_journal "$from" "$RP_VERSION" ok - "$(rp_migr_label)" "install (not started: policy-rc.d)"
@@ -1449,13 +1449,13 @@ rp_bg_transition() {
 		fi
 	fi
 	# flipped: the new slot is the active one
+	t_fl=$(rp_now_ms)
 	rp_bg_record "$new" "$RP_VERSION" || rp_log "could not write $RP_SLOTFILE (disk full?)"
 	[ ! -f "$RP_META/running.$new" ] || cp -f "$RP_META/running.$new" "$RP_META/running" 2>/dev/null || true
 	rp_switch "$RP_VERSION"
-	systemctl enable "$RP_UNIT" >/dev/null 2>&1 || true
+	systemctl enable --no-reload "$RP_UNIT" >/dev/null 2>&1 || true
 	if [ -n "$RP_BG_OLD" ]; then
-		systemctl disable "$(rp_bg_unit "$RP_BG_OLD")" >/dev/null 2>&1 || true
-		t_fl=$(rp_now_ms)
+		systemctl disable --no-reload "$(rp_bg_unit "$RP_BG_OLD")" >/dev/null 2>&1 || true
 		rp_bg_drain "$RP_BG_OLD"
 		t_dr=$(rp_now_ms)
 		systemctl stop "$(rp_bg_unit "$RP_BG_OLD")" || true
@@ -1483,7 +1483,7 @@ rp_bg_transition() {
 rp_bg_leave() {
 	for _s in blue green; do
 		systemctl stop "$(rp_bg_unit "$_s")" >/dev/null 2>&1 || true
-		systemctl disable "$(rp_bg_unit "$_s")" >/dev/null 2>&1 || true
+		systemctl disable --no-reload "$(rp_bg_unit "$_s")" >/dev/null 2>&1 || true
 	done
 	rm -f "$RP_SLOTFILE" "$RP_META/running.blue" "$RP_META/running.green"
 	rm -rf "${RP_BASE:?}/slots"

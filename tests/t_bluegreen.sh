@@ -175,7 +175,7 @@ answers() {
 slots_are() {
 	s_app=$1 s_v=$2 s_rc=${3:-0}
 	act=$(cx sed -n 's/^ACTIVE=//p' "/var/lib/relpkg/$s_app/slot")
-	case $act in blue) oth=green ;; green) oth=blue ;; *) echo "slot file: ACTIVE='$act'"; return 1 ;; esac
+	case $act in blue | green) ;; *) echo "slot file: ACTIVE='$act'"; return 1 ;; esac
 	st=$(csh 'systemctl is-active "$1@blue" "$1@green"; systemctl is-enabled "$1@blue" "$1@green"' "$s_app" | tr '\n' ' ')
 	if [ "$act" = blue ]; then want="active inactive enabled disabled "; else want="inactive active disabled enabled "; fi
 	[ "$st" = "$want" ] || { echo "slots (active blue green, enabled blue green): $st; want $want"; return 1; }
@@ -215,22 +215,24 @@ switch() {
 		slots_are "$w_app" "$w_serv" "$w_rc"
 }
 
+# run_format FMT OFF: one format's cells in its own container (a subshell)
 run_format() {
 	FMT=$1 OFF=$2 CT=bg$PORT_BASE-$1 P=[$1]
 	PY=$((PORT_BASE + OFF + 1)) MX=$((PORT_BASE + OFF + 11))
-	ct_create "$CT" >/dev/null || { skip "$P cells" "no container root"; return 0; }
+	T=$T/$FMT # the scratch files of check(), pm, the probe: per format
+	mkdir -p "$T"
 	if ! ct_boot "$CT" >"$T/boot.log" 2>&1; then
 		fail "$P the container boots" "$(cat "$T/boot.log")"
 		return 0
 	fi
 	ct_copy_in "$CT" "$TOP/build/relpkg" /usr/local/bin/relpkg
 	if [ "$FMT" = deb ]; then
-		ct_copy_in "$CT" "$T/pkgs/deb" /srv/repo
+		ct_copy_in "$CT" "$PKGS/deb" /srv/repo
 		echo 'deb [trusted=yes] file:/srv/repo ./' >"$T/bg.list"
 		ct_copy_in "$CT" "$T/bg.list" /etc/apt/sources.list.d/bg.list
 		check "$P apt-get update" cx apt-get -q update
 	else
-		ct_copy_in "$CT" "$T/pkgs/rpm" /srv/rpms
+		ct_copy_in "$CT" "$PKGS/rpm" /srv/rpms
 	fi
 	haproxy_cfg >"$T/haproxy.cfg"
 	ct_copy_in "$CT" "$T/haproxy.cfg" /etc/haproxy/haproxy.cfg
@@ -269,7 +271,7 @@ run_format() {
 	cx mv /run/haproxy/moved.sock /run/haproxy/admin.sock
 	# the package database back to what runs
 	if [ "$FMT" = deb ]; then
-		check "$P relpkg rollback: the package database agrees with 2.0 again" cx relpkg rollback bgpy
+		check "$P relpkg rollback: the package database agrees with 2.0 again" cx relpkg rollback --yes bgpy
 	else
 		pm downgrade bgpy 2.0
 		[ "$pm_rc" = 0 ] && pass "$P rpm -U --oldpackage 2.0: the package database agrees with 2.0 again" ||
@@ -303,7 +305,23 @@ run_format() {
 	ct_stop "$CT" || :
 }
 
+# both formats at the same time (BG_PARALLEL=0: one after the other)
+PKGS=$T/pkgs
+pids=
 for f in ${BG_FORMATS:-deb rpm}; do
-	case $f in deb) run_format deb 0 ;; rpm) run_format rpm 50 ;; esac
+	case $f in deb) off=0 ;; rpm) off=50 ;; *) continue ;; esac
+	ct_create "bg$PORT_BASE-$f" >/dev/null || { skip "[$f] cells" "no container root"; continue; }
+	if [ "${BG_PARALLEL:-1}" = 1 ]; then
+		(run_format "$f" "$off") >"$T/$f.log" 2>&1 &
+		pids="$pids $!"
+	else
+		(run_format "$f" "$off")
+	fi
+done
+for p in $pids; do wait "$p"; done
+for f in deb rpm; do [ ! -f "$T/$f.log" ] || cat "$T/$f.log"; done
+for f in deb rpm; do ct_stop "bg$PORT_BASE-$f" >/dev/null 2>&1 || :; done
+for p in 1 2 3 11 12 13 51 52 53 61 62 63; do
+	ct_port_free $((PORT_BASE + p)) || fail "no app is left listening on $((PORT_BASE + p))"
 done
 note "t_bluegreen took $(($(date +%s) - t_start)) s"
