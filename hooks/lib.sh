@@ -511,6 +511,7 @@ rp_migrate() {
 # ---- the service -------------------------------------------------------------
 
 rp_svc_stop() {
+	[ -z "${RP_BG_LEAVE:-}" ] || rp_bg_leave # from blue-green slots to cold
 	if rp_have_systemd; then
 		systemctl stop "$RP_UNIT" 2>/dev/null || true
 	elif [ -n "$RP_STOP_CMD" ] && [ -e "$RP_BASE/current" ]; then
@@ -589,6 +590,7 @@ rp_health() {
 		h_url=$(rp_meta "$1" HEALTH_URL) || h_url=
 		h_to=$(rp_meta "$1" HEALTH_TIMEOUT) || h_to=
 	fi
+	rp_bg_adapt_health # a blue-green slot is checked on its own port
 	case $h_to in '' | *[!0-9]*) h_to=30 ;; esac
 	deadline=$(($(date +%s) + h_to))
 	stable=0
@@ -936,6 +938,10 @@ rp_transition() {
 		[ -n "$TX_T0" ] || TX_T0=$(rp_now_ms)
 	fi
 	from=$TX_FROM
+	if rp_bg_mode; then
+		rp_bg_transition # blue-green (issue 14), at the end of this file
+		return
+	fi
 
 	if [ "$TX_STEP" = begun ]; then
 		if [ -n "$from" ]; then
@@ -1080,6 +1086,7 @@ rp_ensure_running() {
 rp_remove_stop() {
 	rp_reconcile || true
 	rp_svc_stop
+	[ ! -f "$RP_SLOTFILE" ] || rp_bg_leave
 	if rp_have_systemd; then
 		systemctl disable "$RP_UNIT" >/dev/null 2>&1 || true
 	fi
@@ -1118,6 +1125,10 @@ rp_purge() {
 # without migrations: current is pointed at the version that matches (the
 # record stays, for the package manager's recovery to finish and journal).
 rp_guard() {
+	if [ -n "${1:-}" ]; then
+		rp_bg_guard "$1" # a blue-green slot
+		return
+	fi
 	cur=$(rp_running_version)
 	if [ -z "$cur" ]; then
 		echo "relpkg guard: $RP_BASE/current points at no version: install $RP_NAME again" >&2
@@ -1156,3 +1167,391 @@ rp_guard() {
 	mv -f "$RP_META/running.relpkg-new" "$RP_META/running" 2>/dev/null || true
 	return 0
 }
+
+# --- blue-green (issue 14) ---------------------------------------------------
+#
+# --switch blue-green: two slots, the instances NAME@blue and NAME@green of
+# the template unit, each running the version its link
+# /opt/NAME/slots/SLOT points at, on its own port (/opt/NAME/slot-env/SLOT).
+# A router (haproxy's runtime API, or the user's --router-cmd) sends the
+# traffic to the active slot.  A transition starts the idle slot on the new
+# version, checks its health on its own port, flips the router in one
+# command line, waits until the old slot has no sessions (at most
+# --drain-timeout), then stops it.  Which slot is active is the file
+# /var/lib/relpkg/NAME/slot (relpkg-state(5)); current follows it.  Any
+# failure before the flip stops the new slot and leaves the old one
+# serving: nothing was flipped.
+
+RP_SLOTFILE="$RP_META/slot"
+RP_BG_PORT=
+
+rp_bg_mode() {
+	[ "${RP_SWITCH:-cold}" = blue-green ] && rp_have_systemd
+}
+
+# The active slot ("" when none): from the slot file, as data.
+rp_bg_active() {
+	_s=$(rp_kv "$RP_SLOTFILE" ACTIVE) || _s=
+	case $_s in blue | green) printf '%s' "$_s" ;; esac
+}
+
+rp_bg_other() {
+	if [ "$1" = blue ]; then printf green; else printf blue; fi
+}
+
+# rp_bg_port SLOT: the slot's port, from this build's --slot-ports.
+rp_bg_port() {
+	if [ "$1" = blue ]; then printf '%s' "${RP_SLOT_PORTS%%,*}"; else printf '%s' "${RP_SLOT_PORTS#*,}"; fi
+}
+
+rp_bg_unit() {
+	printf '%s@%s.service' "$RP_NAME" "$1"
+}
+
+# rp_bg_link SLOT VERSION: /opt/NAME/slots/SLOT -> ../live/VERSION (renamed
+# over the old link).
+rp_bg_link() {
+	mkdir -p "$RP_BASE/slots"
+	ln -sfn "../live/$2" "$RP_BASE/slots/$1.relpkg-new" &&
+		mv -Tf "$RP_BASE/slots/$1.relpkg-new" "$RP_BASE/slots/$1"
+}
+
+rp_bg_slot_version() {
+	_l=$(readlink "$RP_BASE/slots/$1" 2>/dev/null) || return 0
+	printf '%s' "${_l#../live/}"
+}
+
+# rp_bg_record SLOT VERSION: SLOT is the active one.
+rp_bg_record() {
+	mkdir -p "$RP_META"
+	printf 'SLOT_FORMAT=1\nACTIVE=%s\nVERSION=%s\nPORT=%s\nTIME=%s\n' "$1" "$2" "$(rp_bg_port "$1")" \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" | rp_write "$RP_SLOTFILE"
+}
+
+# The health check of a slot: a --health-url is asked on the slot's own
+# port (same scheme and path), a --health-cmd gets the port variable set.
+rp_bg_adapt_health() {
+	[ -n "$RP_BG_PORT" ] || return 0
+	if [ -n "$h_url" ]; then
+		_rest=${h_url#*://}
+		_path=/${_rest#*/}
+		[ "$_rest" != "${_rest#*/}" ] || _path=/
+		h_url="${h_url%%://*}://127.0.0.1:$RP_BG_PORT$_path"
+	fi
+	if [ -n "$h_cmd" ]; then
+		h_cmd="$RP_PORT_ENV=$RP_BG_PORT; export $RP_PORT_ENV; RELPKG_SLOT_PORT=$RP_BG_PORT; export RELPKG_SLOT_PORT
+$h_cmd"
+	fi
+}
+
+# The haproxy runtime API client: python3, which connects to the admin
+# socket only when no directory on its way (links resolved) belongs to the
+# service user or is writable by anybody without the sticky bit, and the
+# socket itself is root's or haproxy's, not the service user's.
+# Arguments: SOCKET SERVICE_UID COMMAND_LINE; the answer on stdout.
+RP_BG_PY='
+import os, socket, stat, sys
+path, uid, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+real = os.path.realpath(path)
+parts = real.split("/")
+for i in range(1, len(parts) + 1):
+    p = "/".join(parts[:i]) or "/"
+    try:
+        st = os.lstat(p)
+    except OSError as e:
+        sys.exit("cannot use %s: %s" % (path, e.strerror))
+    if st.st_uid == uid:
+        sys.exit("%s: %s belongs to the service user: not using it" % (path, p))
+    if stat.S_ISDIR(st.st_mode) and st.st_mode & 0o002 and not st.st_mode & 0o1000:
+        sys.exit("%s: %s is writable by anybody: not using it" % (path, p))
+if not stat.S_ISSOCK(os.lstat(real).st_mode):
+    sys.exit("%s is not a socket" % path)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+try:
+    s.connect(real)
+    s.sendall(cmd.encode() + b"\n")
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+except OSError as e:
+    sys.exit("%s: %s" % (path, e))
+sys.stdout.write(out.decode(errors="replace"))
+'
+
+# rp_bg_haproxy COMMAND_LINE: the answer of haproxy's admin socket.
+rp_bg_haproxy() {
+	if ! command -v python3 >/dev/null 2>&1; then
+		echo "python3 is needed to talk to haproxy's admin socket" >&2
+		return 1
+	fi
+	python3 -c "$RP_BG_PY" "$RP_HAPROXY_SOCKET" "$(id -u "$RP_USER" 2>/dev/null || echo -1)" "$1"
+}
+
+# rp_bg_scur SLOT: the current sessions of the slot's server (haproxy), or
+# of its established connections (other routers: ss).
+rp_bg_scur() {
+	if [ -z "$RP_ROUTER_CMD" ]; then
+		rp_bg_haproxy "show stat -1 4 -1" | awk -F, -v b="$RP_BG_BACKEND" -v s="$1" '
+			NR == 1 { for (i = 1; i <= NF; i++) if ($i == "scur") c = i; next }
+			$1 == b && $2 == s { print $c; found = 1 }
+			END { if (!found) exit 1 }'
+	else
+		ss -Htn state established "( sport = :$(rp_bg_port "$1") )" 2>/dev/null | wc -l
+	fi
+}
+
+# rp_bg_flip NEW OLD: the router sends new connections to NEW (OLD: ""
+# when none); nothing is changed when it fails.
+rp_bg_flip() {
+	if [ -n "$RP_ROUTER_CMD" ]; then
+		(cd / && RELPKG_SLOT=$1 RELPKG_PORT=$(rp_bg_port "$1") RELPKG_OLD_SLOT=$2 \
+			RELPKG_OLD_PORT=$([ -z "$2" ] || rp_bg_port "$2") RELPKG_NAME=$RP_NAME \
+			RELPKG_VERSION=$RP_VERSION /bin/sh -c "$RP_ROUTER_CMD") >&2 || {
+			RP_BG_WHY="the router command failed: $RP_ROUTER_CMD"
+			return 1
+		}
+		return 0
+	fi
+	# both servers must exist before anything is changed
+	if ! _st=$(rp_bg_haproxy "show stat -1 4 -1" 2>&1); then
+		RP_BG_WHY="haproxy's admin socket $RP_HAPROXY_SOCKET: $_st"
+		return 1
+	fi
+	for _s in blue green; do
+		printf '%s\n' "$_st" | awk -F, -v b="$RP_BG_BACKEND" -v s="$_s" '$1 == b && $2 == s { f = 1 } END { exit !f }' || {
+			RP_BG_WHY="haproxy has no server $RP_BG_BACKEND/$_s (put the backend of relpkg(1), BLUE-GREEN, in haproxy.cfg)"
+			return 1
+		}
+	done
+	_c="set server $RP_BG_BACKEND/$1 state ready; set server $RP_BG_BACKEND/$1 health up"
+	_o=$(rp_bg_other "$1")
+	if [ -n "$2" ]; then
+		_c="$_c; set server $RP_BG_BACKEND/$2 state drain"
+	else
+		_c="$_c; set server $RP_BG_BACKEND/$_o state maint"
+	fi
+	if ! _ans=$(rp_bg_haproxy "$_c" 2>&1) || [ -n "$(printf '%s' "$_ans" | tr -d ' \n')" ]; then
+		RP_BG_WHY="haproxy refused '$_c': $(rp_clean "$_ans")"
+		return 1
+	fi
+}
+
+# rp_bg_drain OLD: waits (at most the drain timeout) until OLD has no
+# sessions left, then takes it out of the router.
+rp_bg_drain() {
+	_to=$RP_DRAIN_TIMEOUT
+	case $_to in '' | *[!0-9]*) _to=30 ;; esac
+	_end=$(($(date +%s) + _to))
+	while :; do
+		_n=$(rp_bg_scur "$1") || _n=0
+		[ "${_n:-0}" -gt 0 ] 2>/dev/null || break
+		if [ "$(date +%s)" -ge "$_end" ]; then
+			rp_log "the drain timeout ($_to s) is over: $_n session(s) on the $1 slot are cut"
+			break
+		fi
+		sleep 0.1
+	done
+	[ -n "$RP_ROUTER_CMD" ] || rp_bg_haproxy "set server $RP_BG_BACKEND/$1 state maint" >/dev/null 2>&1 || true
+}
+
+# rp_bg_fail REASON STEP [SLOT]: the new slot failed before the flip: stop
+# it, undo the migration, the old slot keeps serving.  Returns 1.
+rp_bg_fail() {
+	rp_log "$1: nothing was flipped, $RP_VERSION is stopped${RP_BG_OLD:+, $TX_FROM keeps serving}"
+	if [ -n "${3:-}" ]; then
+		systemctl stop "$(rp_bg_unit "$3")" >/dev/null 2>&1 || true
+		systemctl disable --no-reload "$(rp_bg_unit "$3")" >/dev/null 2>&1 || true
+		systemctl reset-failed "$(rp_bg_unit "$3")" >/dev/null 2>&1 || true
+	fi
+	_why=$1
+	if [ "$TX_MIGRATION" != none ] && [ "$TX_DB" != "$TX_FROM_SCHEMA" ]; then
+		rp_txn_step unmigrating "?" || true
+		if rp_undo_migration; then
+			TX_DB=$TX_FROM_SCHEMA
+		else
+			_why="$_why; undoing its online migration failed: the database stays at schema '$TX_TO_SCHEMA'"
+			rp_log "$_why"
+		fi
+	fi
+	if [ -n "$RP_BG_OLD" ]; then
+		rp_state "$TX_FROM" "$RP_VERSION" failed "$_why; nothing flipped, $TX_FROM keeps serving" "$TX_DB" || true
+		rp_journal "$TX_FROM" "$RP_VERSION" failed 0 "$(rp_migr_label)" "$_why; nothing flipped, $TX_FROM keeps serving (slot $RP_BG_OLD)"
+	else
+		rp_state "" "$TX_FROM" failed "$_why" "$TX_DB" || true
+		rp_journal "$TX_FROM" "$RP_VERSION" failed - "$(rp_migr_label)" "$_why"
+	fi
+	rp_mark_failed "$2" "$_why"
+	rp_txn_end
+	[ "$TX_FROM" = "$RP_VERSION" ] || [ "$(rp_bg_slot_version "$RP_BG_OLD")" = "$RP_VERSION" ] ||
+		rm -rf "${RP_BASE:?}/live/$RP_VERSION"
+	return 1
+}
+
+# rp_bg_transition: the transaction of rp_transition (TX_* set, the live
+# tree made), as a blue-green switch.
+rp_bg_transition() {
+	RP_BG_BACKEND=${RP_HAPROXY_BACKEND:-$RP_NAME}
+	RP_BG_OLD=$(rp_bg_active)
+	from=$TX_FROM
+	[ -z "$RP_BG_OLD" ] || systemctl is-active -q "$(rp_bg_unit "$RP_BG_OLD")" || RP_BG_OLD=
+	if [ -n "$RP_BG_OLD" ] && [ "$(rp_bg_slot_version "$RP_BG_OLD")" != "$from" ]; then
+		rp_log "the $RP_BG_OLD slot runs $(rp_bg_slot_version "$RP_BG_OLD"), not $from"
+	fi
+	if [ -z "$RP_BG_OLD" ] && [ -n "$from" ] && systemctl is-active -q "$RP_NAME.service"; then
+		# the first blue-green switch after cold ones: a cold one
+		rp_log "$RP_NAME.service (cold switches) runs $from: stopping it; from now on the slots switch"
+		rp_hook before-stop "$RP_HOOK_BEFORE_STOP" || { rp_txn_end; return 1; }
+		systemctl stop "$RP_NAME.service" || true
+		systemctl disable --no-reload "$RP_NAME.service" >/dev/null 2>&1 || true
+		rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
+	fi
+	new=blue
+	[ -z "$RP_BG_OLD" ] || new=$(rp_bg_other "$RP_BG_OLD")
+	# the idle slot may be left running by an interrupted switch
+	systemctl stop "$(rp_bg_unit "$new")" >/dev/null 2>&1 || true
+	case $TX_STEP in
+	begun | stopped | migrating)
+		if [ "$TX_MIGRATION" != none ]; then
+			# online-compatible (relpkg build refuses blue-green otherwise):
+			# it runs while the old version serves
+			rp_txn_step migrating "?" || return 1
+			if ! rp_run_migration; then
+				TX_DB=$TX_FROM_SCHEMA
+				rp_bg_fail "migrate-$TX_MIGRATION of $RP_VERSION failed" "migrate-$TX_MIGRATION"
+				return 1
+			fi
+			TX_DB=$TX_TO_SCHEMA
+			rp_txn_step migrated || return 1
+		else
+			TX_DB=$TX_FROM_SCHEMA
+		fi
+		;;
+	esac
+	rp_txn_mark started
+	rp_bg_link "$new" "$RP_VERSION" || { rp_bg_fail "cannot link the $new slot" start; return 1; }
+	RP_UNIT=$(rp_bg_unit "$new")
+	rp_hook before-start "$RP_HOOK_BEFORE_START" || true
+	if ! rp_start_allowed; then
+		RP_NOT_STARTED="policy-rc.d"
+		rp_bg_record "$new" "$RP_VERSION" || true
+		systemctl enable --no-reload "$RP_UNIT" >/dev/null 2>&1 || true
+		rp_switch "$RP_VERSION"
+		rp_state "$RP_VERSION" "$from" ok "installed, not started (policy-rc.d)" "$TX_DB" || true
+		rp_journal "$from" "$RP_VERSION" ok - "$(rp_migr_label)" "install (not started: policy-rc.d)"
+		rp_txn_end
+		return 0
+	fi
+	systemctl reset-failed "$RP_UNIT" >/dev/null 2>&1 || true
+	t_sw=$(rp_now_ms)
+	if ! systemctl start "$RP_UNIT"; then
+		rp_bg_fail "$RP_VERSION failed to start in the $new slot" start "$new"
+		return 1
+	fi
+	RP_BG_PORT=$(rp_bg_port "$new")
+	if ! rp_health; then
+		RP_BG_PORT=
+		rp_bg_fail "$RP_VERSION is not healthy in the $new slot (port $(rp_bg_port "$new"))" health "$new"
+		return 1
+	fi
+	RP_BG_PORT=
+	RP_BG_WHY=
+	t_ok=$(rp_now_ms)
+	# before-stop: e.g. take the host out of an outer load balancer
+	if [ -n "$RP_BG_OLD" ] && ! rp_hook before-stop "$RP_HOOK_BEFORE_STOP"; then
+		rp_bg_fail "the before-stop hook failed" before-stop "$new"
+		return 1
+	fi
+	if ! rp_bg_flip "$new" "$RP_BG_OLD"; then
+		if [ -z "$RP_BG_OLD" ] && [ -z "$from" ]; then
+			# a first install: the router serves nothing of this app yet
+			rp_log "warning: $RP_BG_WHY; $RP_VERSION runs in the $new slot, but the router was not told"
+		else
+			rp_bg_fail "$RP_BG_WHY" router "$new"
+			return 1
+		fi
+	fi
+	# flipped: the new slot is the active one
+	t_fl=$(rp_now_ms)
+	rp_bg_record "$new" "$RP_VERSION" || rp_log "could not write $RP_SLOTFILE (disk full?)"
+	[ ! -f "$RP_META/running.$new" ] || cp -f "$RP_META/running.$new" "$RP_META/running" 2>/dev/null || true
+	rp_switch "$RP_VERSION"
+	systemctl enable --no-reload "$RP_UNIT" >/dev/null 2>&1 || true
+	if [ -n "$RP_BG_OLD" ]; then
+		systemctl disable --no-reload "$(rp_bg_unit "$RP_BG_OLD")" >/dev/null 2>&1 || true
+		rp_bg_drain "$RP_BG_OLD"
+		t_dr=$(rp_now_ms)
+		systemctl stop "$(rp_bg_unit "$RP_BG_OLD")" || true
+		rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
+	fi
+	sw_ms=$(($(rp_now_ms) - t_sw))
+	rp_hook after-start "$RP_HOOK_AFTER_START" || true
+	msg="blue-green switch to the $new slot (${sw_ms} ms: healthy after $((t_ok - t_sw)) ms"
+	[ -z "$RP_BG_OLD" ] || msg="$msg, flipped, drained in $((t_dr - t_fl)) ms, stopped in $(($(rp_now_ms) - t_dr)) ms"
+	msg="$msg)"
+	[ -n "$from" ] || msg="install in the $new slot"
+	rp_journal "$from" "$RP_VERSION" ok 0 "$(rp_migr_label)" "$msg"
+	rm -f "$RP_FAILED"
+	if rp_state "$RP_VERSION" "$from" ok "$msg" "$RP_SCHEMA"; then
+		rp_txn_end
+	else
+		rp_txn_step "done" || true
+	fi
+	rp_drop_stale_live "$RP_VERSION"
+	rp_log "$RP_VERSION running in the $new slot (${from:-fresh install}; no downtime; switch ${sw_ms} ms; migrations $(rp_migr_label))"
+}
+
+# A cold package after blue-green ones: the slots stop, current's version
+# starts as NAME.service.
+rp_bg_leave() {
+	for _s in blue green; do
+		systemctl stop "$(rp_bg_unit "$_s")" >/dev/null 2>&1 || true
+		systemctl disable --no-reload "$(rp_bg_unit "$_s")" >/dev/null 2>&1 || true
+	done
+	rm -f "$RP_SLOTFILE" "$RP_META/running.blue" "$RP_META/running.green"
+	rm -rf "${RP_BASE:?}/slots"
+}
+
+# The unit's guard of a slot (relpkg-guard SLOT): the slot's version must
+# exist, and a version that did not declare online migrations must find its
+# own schema.  Writes running.SLOT, and running for the active slot.
+rp_bg_guard() {
+	case $1 in blue | green) ;; *)
+		echo "relpkg guard: unknown slot '$1'" >&2
+		return 1
+		;;
+	esac
+	cur=$(rp_bg_slot_version "$1")
+	if [ -z "$cur" ] || [ ! -d "$RP_BASE/live/$cur" ]; then
+		echo "relpkg guard: $RP_BASE/slots/$1 points at no version: install $RP_NAME again" >&2
+		return 1
+	fi
+	cs=$(rp_meta "$cur" SCHEMA_VERSION) || cs=
+	if ! [ -f "$RP_TXN" ] && [ "$(rp_meta "$cur" MIGRATE_ONLINE)" != yes ]; then
+		db=$(rp_db_schema) || db=
+		if [ -n "$db" ] && [ -n "$cs" ] && [ "$db" != "$cs" ]; then
+			echo "relpkg guard: $cur expects database schema '$cs' but the database is at '$db': not starting it." >&2
+			return 1
+		fi
+	fi
+	printf 'RUNNING_FORMAT=1\nVERSION=%s\nSCHEMA=%s\nINVOCATION=%s\nTIME=%s\n' "$cur" "$cs" \
+		"${INVOCATION_ID:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RP_META/running.$1.relpkg-new" 2>/dev/null ||
+		return 0
+	mv -f "$RP_META/running.$1.relpkg-new" "$RP_META/running.$1" 2>/dev/null || true
+	if [ "$(rp_bg_active)" = "$1" ]; then
+		cp -f "$RP_META/running.$1" "$RP_META/running" 2>/dev/null || true
+	fi
+	return 0
+}
+
+# The service of a blue-green package is its active slot; a cold package
+# after blue-green ones leaves the slots first (rp_svc_stop).
+if rp_bg_mode; then
+	_s=$(rp_bg_active)
+	[ -z "$_s" ] || RP_UNIT=$(rp_bg_unit "$_s")
+elif [ -f "$RP_SLOTFILE" ] && rp_have_systemd; then
+	RP_BG_LEAVE=1
+fi

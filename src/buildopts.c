@@ -171,6 +171,88 @@ static int check_hooks(const char *flag, const char *v)
 	return 0;
 }
 
+/* --- blue-green (issue 14) --- */
+
+/* "P1,P2": two different ports 1..65535.  0 or -1. */
+static int parse_ports(const char *v, long p[2])
+{
+	char *end;
+	for (int i = 0; i < 2; i++) {
+		if (!isdigit((unsigned char)*v))
+			return -1;
+		errno = 0;
+		p[i] = strtol(v, &end, 10);
+		if (errno || p[i] < 1 || p[i] > 65535 || *end != (i ? 0 : ','))
+			return -1;
+		v = end + 1;
+	}
+	return p[0] != p[1] ? 0 : -1;
+}
+
+/* The value kinds of the blue-green settings.  0, or -1 after rp_usage(). */
+static int check_bluegreen(enum setting_id id, const char *v)
+{
+	const char *flag = settings[id].flag;
+	long p[2];
+	switch (settings[id].check) {
+	case CHK_SWITCH:
+		if (strcmp(v, "cold") && strcmp(v, "blue-green"))
+			return rp_usage("--%s '%s': expected cold or blue-green", flag, v);
+		return 0;
+	case CHK_ENVNAME:
+		for (const char *s = v; *s; s++)
+			if (!(isalnum((unsigned char)*s) || *s == '_') || (s == v && isdigit((unsigned char)*s)))
+				return rp_usage("--%s '%s': not an environment variable name (letters, digits, '_')",
+						flag, v);
+		return *v ? 0 : rp_usage("--%s: empty", flag);
+	case CHK_PORTS:
+		if (parse_ports(v, p) < 0)
+			return rp_usage("--%s '%s': expected two different ports, e.g. 18091,18092", flag, v);
+		return 0;
+	case CHK_SOCKET:
+		if (v[0] != '/')
+			return rp_usage("--%s '%s': expected an absolute path", flag, v);
+		for (const char *s = v; *s; s++)
+			if (isspace((unsigned char)*s) || *s == '%' || *s == '\'' || *s == '"' || *s == '\\')
+				return rp_usage("--%s '%s': character '%c' is not allowed", flag, v, *s);
+		return 0;
+	case CHK_YESNO:
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return rp_usage("--%s '%s': expected yes or no", flag, v);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* The blue-green settings together: a slot needs its port; both versions
+ * run on one database during the overlap, so a migration must be declared
+ * expand/contract.  0, or -1 after rp_usage(). */
+static int check_bluegreen_all(const struct buildopts *o)
+{
+	char *const *v = o->val;
+	int bg = v[SET_SWITCH] && !strcmp(v[SET_SWITCH], "blue-green");
+	if (!bg) {
+		static const enum setting_id only_bg[] = { SET_PORT_ENV, SET_SLOT_PORTS, SET_ROUTER_CMD };
+		for (size_t i = 0; i < sizeof only_bg / sizeof *only_bg; i++)
+			if (v[only_bg[i]])
+				return rp_usage("--%s is for --switch blue-green (this build switches cold)",
+						settings[only_bg[i]].flag);
+		return 0;
+	}
+	if (!v[SET_PORT_ENV] || !v[SET_SLOT_PORTS])
+		return rp_usage("--switch blue-green needs --port-env VAR (the variable the app takes its port "
+				"from) and --slot-ports P1,P2 (the two slots' ports, the servers of the router's backend)");
+	if (((v[SET_MIGRATE_UP] && *v[SET_MIGRATE_UP]) || (v[SET_MIGRATE_DOWN] && *v[SET_MIGRATE_DOWN])) &&
+	    strcmp(v[SET_MIGRATE_ONLINE], "yes"))
+		return rp_usage("--switch blue-green with --migrate-up/--migrate-down: during the switch the old and "
+				"the new version run side by side on the same database, so every migration must be "
+				"online-compatible (expand/contract: add columns and tables the old version ignores; "
+				"drop or rename only in a later release, once no version reads them). Declare it with "
+				"--migrate-online yes, or build with --switch cold");
+	return 0;
+}
+
 /* Checks setting id's value v (given or default) by the row's kind; the
  * kinds that parse it store the result in o.  0, or -1 after rp_usage(). */
 static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
@@ -247,6 +329,12 @@ static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
 		if (parse_size(v, &o->max_size_n) < 0)
 			return rp_usage("--%s '%s': expected a size in bytes, e.g. 16G, 512M or 1000000", flag, v);
 		return 0;
+	case CHK_SWITCH:
+	case CHK_ENVNAME:
+	case CHK_PORTS:
+	case CHK_SOCKET:
+	case CHK_YESNO:
+		return check_bluegreen(id, v);
 	}
 	return 0;
 }
@@ -300,7 +388,7 @@ int buildopts_parse(struct buildopts *o, int argc, char **argv)
 		if (o->val[id] && check_setting(o, (enum setting_id)id, o->val[id]) < 0)
 			return -1;
 	}
-	return 0;
+	return check_bluegreen_all(o);
 }
 
 void buildopts_free(struct buildopts *o)

@@ -41,6 +41,7 @@ struct status {
 	const char *source;             /* how running was found out */
 	int verified;                   /* running checked against systemd's invocation id */
 	char current[256];              /* what /opt/NAME/current points at */
+	char slot[8];                   /* blue-green: the active slot ("" cold) */
 	char **stale;                   /* live trees other than the running one (owned) */
 	size_t nstale;
 	struct problem p[8];
@@ -84,7 +85,20 @@ static void query_systemd(struct status *st)
 	if (!st->systemd)
 		return;
 	struct buf unit = BUF_INIT, out = BUF_INIT;
-	buf_addf(&unit, "%s.service", st->name);
+	/* blue-green (issue 14): the service is the active slot NAME@SLOT */
+	struct kvfile sf = { 0 };
+	buf_addf(&unit, "/var/lib/relpkg/%s/slot", st->name);
+	if (kv_read(unit.p, 0, &sf) == 0) {
+		const char *a = kv_get(&sf, "ACTIVE");
+		if (a && (!strcmp(a, "blue") || !strcmp(a, "green")))
+			snprintf(st->slot, sizeof st->slot, "%s", a);
+	}
+	kv_free(&sf);
+	buf_reset(&unit);
+	if (st->slot[0])
+		buf_addf(&unit, "%s@%s.service", st->name, st->slot);
+	else
+		buf_addf(&unit, "%s.service", st->name);
 	const char *argv[] = { "systemctl", "show", "-p", "ActiveState", "-p", "MainPID", "-p", "InvocationID",
 			       unit.p, NULL };
 	if (exec_capture(argv, &out, 1) == 0) {
@@ -273,6 +287,7 @@ static void print_json(const struct status *st)
 	buf_addf(&b, "  \"main_pid\": %s,\n", st->systemd && atol(st->mainpid) > 0 ? st->mainpid : "null");
 	json_str(&b, "invocation", st->invocation, 0);
 	json_str(&b, "current", st->current, 0);
+	json_str(&b, "slot", st->slot[0] ? st->slot : NULL, 0);
 	json_str(&b, "previous", kv_get(state, "PREVIOUS"), 0);
 	json_str(&b, "last_result", kv_get(state, "RESULT"), 0);
 	json_str(&b, "last_message", kv_get(state, "MESSAGE"), 0);
@@ -320,6 +335,8 @@ static void print_text(const struct status *st)
 	else
 		printf("active: unknown (no systemd)\n");
 	printf("current: %s\n", st->current[0] ? st->current : "-");
+	if (st->slot[0])
+		printf("slot: %s (%s@%s.service, blue-green)\n", st->slot, st->name, st->slot);
 	printf("previous: %s\n", empty(kv_get(state, "PREVIOUS")) ? "-" : kv_get(state, "PREVIOUS"));
 	if (!empty(kv_get(state, "DB_SCHEMA")) || !empty(kv_get(&st->meta, "SCHEMA_VERSION")))
 		printf("schema: database %s, %s expects %s\n",

@@ -42,6 +42,12 @@ enum setting_check {
 	CHK_SECONDS,            /* 1 to 86400 */
 	CHK_HOOKS,              /* POINT:CMD lines, POINT from hook_points[] */
 	CHK_SIZE,               /* bytes with K M G T suffixes -> buildopts.max_size_n */
+	/* blue-green (issue 14) */
+	CHK_SWITCH,             /* cold or blue-green */
+	CHK_ENVNAME,            /* an environment variable's name */
+	CHK_PORTS,              /* two different TCP ports: P1,P2 */
+	CHK_SOCKET,             /* an absolute path without white space or '%' */
+	CHK_YESNO,              /* yes or no */
 };
 
 struct setting {
@@ -136,6 +142,32 @@ struct setting {
 	  .help = "refuse a release that expands to more than SIZE bytes (K M G T suffixes; default 16G)") \
 	X(CONFIG, .flag = "config", .arg = "FILE", \
 	  .help = "config file (default ./relpkg.conf if present)") \
+	/* blue-green (issue 14): how a version replaces another on the host */ \
+	X(SWITCH, .flag = "switch", .arg = "MODE", .conf = "switch", .def = "cold", .check = CHK_SWITCH, \
+	  .help = "cold (default: stop, start) or blue-green (two slots behind a router)", \
+	  .meta = "SWITCH", .token = "SWITCH") \
+	X(PORT_ENV, .flag = "port-env", .arg = "VAR", .conf = "port-env", .check = CHK_ENVNAME, \
+	  .help = "blue-green: the environment variable the app takes its port from", \
+	  .meta = "PORT_ENV", .token = "PORT_ENV") \
+	X(SLOT_PORTS, .flag = "slot-ports", .arg = "P1,P2", .conf = "slot-ports", .check = CHK_PORTS, \
+	  .help = "blue-green: the ports of the blue and the green slot", \
+	  .meta = "SLOT_PORTS", .token = "SLOT_PORTS") \
+	X(DRAIN_TIMEOUT, .flag = "drain-timeout", .arg = "SECONDS", .conf = "drain-timeout", .def = "30", \
+	  .check = CHK_SECONDS, .help = "blue-green: longest wait for the old slot's sessions (default 30)", \
+	  .meta = "DRAIN_TIMEOUT", .token = "DRAIN_TIMEOUT") \
+	X(HAPROXY_SOCKET, .flag = "haproxy-socket", .arg = "PATH", .conf = "haproxy-socket", \
+	  .def = "/run/haproxy/admin.sock", .check = CHK_SOCKET, \
+	  .help = "blue-green: haproxy's admin socket (default /run/haproxy/admin.sock)", \
+	  .meta = "HAPROXY_SOCKET", .token = "HAPROXY_SOCKET") \
+	X(HAPROXY_BACKEND, .flag = "haproxy-backend", .arg = "NAME", .conf = "haproxy-backend", \
+	  .check = CHK_PKGNAME, .help = "blue-green: haproxy backend with servers blue and green (default: NAME)", \
+	  .meta = "HAPROXY_BACKEND", .token = "HAPROXY_BACKEND") \
+	X(ROUTER_CMD, .flag = "router-cmd", .arg = "CMD", .conf = "router-cmd", \
+	  .help = "blue-green: flips another router instead of haproxy (run as root)", \
+	  .meta = "ROUTER_CMD", .token = "ROUTER_CMD") \
+	X(MIGRATE_ONLINE, .flag = "migrate-online", .arg = "yes|no", .conf = "migrate-online", .def = "no", \
+	  .check = CHK_YESNO, .help = "blue-green: the migrations are expand/contract (both versions run on them)", \
+	  .meta = "MIGRATE_ONLINE", .token = "MIGRATE_ONLINE") \
 	/* end of BUILD_SETTINGS: a new row goes above this line */
 
 #define SETTING_ID(id, ...) SET_##id,
