@@ -19,6 +19,7 @@
 #include "atomic.h"
 #include "version.h"
 #include "clock.h"
+#include "progress.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -755,6 +756,11 @@ int cmd_build(int argc, char **argv)
 		job.want_sha256 = 1;
 	}
 	job.nw = nw;
+	uint64_t total = 0;
+	for (size_t i = 0; i < in.n; i++)
+		if (!in.v[i].skip && in.v[i].type == E_REG)
+			total += in.v[i].size;
+	progress_start(total, in.n, o.quiet);
 	if (payload_run(&job) < 0) {
 		elfarch_release(&job.arch);
 		goto out;
@@ -765,10 +771,15 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 	elfarch_release(&job.arch);
+	if (dw)
+		progress_step("deb: control.tar.gz, md5sums, ar archive");
 	if (dw && deb_writer_finish(dw, &m, &debpath) < 0)
 		goto out;
+	if (rw)
+		progress_step("rpm: header, digests, signature");
 	if (rw && rpm_writer_finish(rw, &m, &rpmpath) < 0)
 		goto out;
+	progress_end();
 	char *names[2];
 	int nn = 0;
 	if (debpath)
@@ -785,6 +796,7 @@ int cmd_build(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	progress_end();
 	deb_writer_free(dw);
 	rpm_writer_free(rw);
 	if (stage)

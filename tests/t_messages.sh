@@ -57,7 +57,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 	run asuser "$RELPKG" rollback myapp --yes
 	expect_match "rollback as a user: says root is needed" "$out" "^relpkg: rollback changes .*run it as root"
 	mkdir -p "$T/img/etc/apt/preferences.d" && chmod -R 755 "$T/img"
-	"$RELPKG" pin --root "$T/img" myapp 1.0.0 --deb
+	"$RELPKG" pin --root "$T/img" myapp 1.0.0 --deb >/dev/null
 	run asuser "$RELPKG" pin --release myapp --deb --root "$T/img"
 	expect_eq "pin --release --root as a user: exit 1" "$rc" 1
 	expect_match "pin --release --root as a user: says root is needed" "$out" 'run as root'
@@ -159,3 +159,33 @@ run "$RELPKG" build "$tb" --out "$T/ok" --maintainer "$MT" --schema-version 2 --
 	--hook 'after-start:logger started' --start-cmd 'bin/hello foreground' --stop-cmd './bin/hello stop'
 expect_eq "valid commands and release paths: built" "$rc:$out" "0:$T/ok/hello_1.0.0-1_all.deb
 $T/ok/hello-1.0.0-1.noarch.rpm"
+
+# --- progress: on a terminal only ------------------------------------------------------
+if command -v script >/dev/null 2>&1; then
+	# a release of some size, so that the reading takes more than one update
+	mkdir -p "$T/big/big-1.0.0/bin" "$T/big/big-1.0.0/lib"
+	printf '#!/bin/sh\n' >"$T/big/big-1.0.0/bin/big" && chmod 755 "$T/big/big-1.0.0/bin/big"
+	i=0
+	while [ $i -lt 40 ]; do
+		head -c 1048576 /dev/urandom >"$T/big/big-1.0.0/lib/f$i"
+		i=$((i + 1))
+	done
+	tar -C "$T/big" -czf "$T/big-1.0.0.tar.gz" big-1.0.0
+	script -q -c "'$RELPKG' build '$T/big-1.0.0.tar.gz' --out '$T/pty' --maintainer 'T <t@example.org>' --compression xz --level 1" \
+		"$T/pty.log" >/dev/null 2>&1
+	tty=$(tr '\r' '\n' <"$T/pty.log")
+	expect_match "progress under a terminal: bytes and entries read of the total" "$tty" \
+		'^relpkg: reading [0-9.]+ (B|KiB|MiB) / 40\.[0-9] MiB \([0-9]+%\), [0-9]+ / [0-9]+ entries, [0-9.]+ (B|KiB|MiB)/s'
+	expect_match "progress under a terminal: an ETA while reading" "$tty" ', ETA [0-9]+:[0-9][0-9]'
+	expect_match "progress under a terminal: the deb finishing step" "$tty" '^relpkg: deb: control.tar.gz'
+	expect_match "progress under a terminal: the rpm finishing step" "$tty" '^relpkg: rpm: header'
+	expect_match "progress under a terminal: the line is erased at the end" "$(cat "$T/pty.log")" "$(printf '\r\033')\[K"
+	out=$("$RELPKG" build "$T/big-1.0.0.tar.gz" --out "$T/pipe" --maintainer 'T <t@example.org>' 2>&1 | cat)
+	expect_eq "no progress in a pipe" "$out" "$T/pipe/big_1.0.0-1_all.deb
+$T/pipe/big-1.0.0-1.noarch.rpm"
+	script -q -c "'$RELPKG' build '$T/big-1.0.0.tar.gz' --out '$T/pty' --maintainer 'T <t@example.org>' --quiet" \
+		"$T/pty2.log" >/dev/null 2>&1
+	expect_eq "no progress with --quiet under a terminal" "$(grep -c 'relpkg:' "$T/pty2.log")" 0
+else
+	skip "progress under a pseudo-terminal" "needs script (util-linux)"
+fi
