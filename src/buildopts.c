@@ -20,15 +20,19 @@ void buildopts_usage(FILE *f)
 {
 	fputs("usage: relpkg build TARBALL [options]\n\n"
 	      "Wraps a release tarball into versioned .deb and .rpm packages.\n\noptions:\n", f);
+	int w = (int)strlen("--quiet, -q");
+	for (const struct setting *d = settings; d < settings + SET_COUNT; d++)
+		if (d->flag && (int)(strlen(d->flag) + strlen(d->arg) + 3) > w)
+			w = (int)(strlen(d->flag) + strlen(d->arg) + 3);
 	for (const struct setting *d = settings; d < settings + SET_COUNT; d++) {
 		if (!d->flag)
 			continue;
-		char left[64];
+		char left[96];
 		snprintf(left, sizeof left, "--%s %s", d->flag, d->arg);
-		fprintf(f, "  %-30s %s\n", left, d->help);
+		fprintf(f, "  %-*s  %s\n", w, left, d->help);
 	}
-	fprintf(f, "  %-30s %s\n", "--quiet", "only errors on stderr");
-	fprintf(f, "  %-30s %s\n", "--help", "this text");
+	fprintf(f, "  %-*s  %s\n", w, "--quiet, -q", "only errors on stderr (no warnings, no progress)");
+	fprintf(f, "  %-*s  %s\n", w, "--help, -h", "this text");
 }
 
 /* Sets setting id to v as given; a repeatable one collects every v. */
@@ -118,8 +122,11 @@ static int load_config(struct buildopts *o, const char *path, int must_exist)
 			rc = rp_usage("%s:%d: unknown key '%.*s'", path, lineno, (int)(ke - k), k);
 			break;
 		}
-		if (!o->val[id])        /* flags win */
+		if (!o->val[id]) {      /* flags win */
 			o->val[id] = xstrdup(v);
+			if (id == SET_NAME)
+				o->name_from_config = 1;
+		}
 	}
 	free(line);
 	fclose(f);
@@ -372,13 +379,19 @@ int buildopts_parse(struct buildopts *o, int argc, char **argv)
 	}
 	if (!o->tarball)
 		return rp_usage("build: no TARBALL given (see relpkg build --help)");
+	/* the config file in use is said: one found in the current directory
+	 * applies to whatever tarball is built from there */
 	if (o->val[SET_CONFIG]) {
-		if (load_config(o, o->val[SET_CONFIG], 1) < 0)
+		o->config = o->val[SET_CONFIG];
+		if (load_config(o, o->config, 1) < 0)
 			return -1;
 	} else if (access("relpkg.conf", F_OK) == 0) {
+		o->config = "./relpkg.conf";
 		if (load_config(o, "relpkg.conf", 0) < 0)
 			return -1;
 	}
+	if (o->config && !o->quiet)
+		fprintf(stderr, "relpkg: using %s\n", o->config);
 
 	/* defaults, then every value through its row's check, in table order */
 	o->max_size_n = INGEST_MAX_SIZE_DEFAULT;

@@ -19,6 +19,8 @@ struct buildopts {
 	                         * default; NULL: none.  Owned. */
 	char *tarball;
 	int quiet;
+	const char *config;     /* the config file read, or NULL */
+	int name_from_config;   /* the name setting came from the config file */
 	/* parsed by the checks */
 	unsigned fmt_mask;      /* 1 << FMT_DEB | 1 << FMT_RPM */
 	enum comp comp;

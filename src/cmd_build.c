@@ -9,6 +9,7 @@
 #include "buildopts.h"
 #include "deb_write.h"
 #include "elfarch.h"
+#include "exec.h"
 #include "error.h"
 #include "ingest.h"
 #include "payload.h"
@@ -17,6 +18,8 @@
 #include "sysfiles.h"
 #include "atomic.h"
 #include "version.h"
+#include "clock.h"
+#include "progress.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -25,24 +28,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static int64_t source_date_epoch(int *set)
+/* The input before any reading: a file that is there and is not
+ * something relpkg cannot read (a zip, a directory).  A pipe or FIFO is
+ * left alone (ingest copies it).  0, or -1 after rp_err(). */
+static int check_input(const char *path)
 {
-	const char *s = getenv("SOURCE_DATE_EPOCH");
-	*set = 0;
-	if (s && *s) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(s, &end, 10);
-		if (!*end && !errno && v >= 0) {
-			*set = 1;
-			return v;
-		}
-		rp_warn("SOURCE_DATE_EPOCH='%s' is not a number of seconds; ignored", s);
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return rp_err("%s: not found: give the path of the release tarball (mix release and "
+				      "rebar3 tar write one, e.g. _build/prod/NAME-VERSION.tar.gz)", path);
+		return rp_errno("%s", path);
 	}
-	return (int64_t)time(NULL);
+	if (S_ISDIR(st.st_mode))
+		return rp_err("%s: is a directory: give the release tarball, or pack the release first: "
+			      "tar -C %s -czf NAME-VERSION.tar.gz .", path, path);
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	unsigned char magic[4] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rp_errno("%s: cannot read", path);
+	ssize_t n = read(fd, magic, sizeof magic);
+	close(fd);
+	if (n == 4 && magic[0] == 'P' && magic[1] == 'K' && ((magic[2] == 3 && magic[3] == 4) ||
+							     (magic[2] == 5 && magic[3] == 6)))
+		return rp_err("%s: a zip archive: relpkg reads tar archives (.tar, .tar.gz, .tar.xz, .tar.zst); "
+			      "repack it: mkdir rel && unzip -q %s -d rel && tar -C rel -czf NAME-VERSION.tar.gz .",
+			      path, path);
+	if (n == 0)
+		return rp_err("%s: empty file: give the release tarball", path);
+	return 0;
 }
 
 /* Package names: lower case, '_' -> '-'; then Debian's rule. */
@@ -107,14 +126,18 @@ static char *release_cmd(const struct pkgmeta *pm, const char *args)
 
 static char *default_maintainer(void)
 {
+	/* the default is a placeholder that lintian and people reject */
 	const char *name = getenv("DEBFULLNAME"), *mail = getenv("DEBEMAIL");
 	struct buf b = BUF_INIT;
 	if (mail && strchr(mail, '<'))
 		buf_adds(&b, mail);
 	else if (mail)
 		buf_addf(&b, "%s <%s>", name ? name : "Maintainer", mail);
-	else
+	else {
 		buf_adds(&b, "Unknown <unknown@example.invalid>");
+		rp_warn("no --maintainer (and no DEBEMAIL): the packages say '%s'; give --maintainer "
+			"'Name <email>' (or maintainer = ... in relpkg.conf, or set DEBFULLNAME and DEBEMAIL)", b.p);
+	}
 	return buf_detach(&b);
 }
 
@@ -140,12 +163,9 @@ static char *meta_text(const struct pkgmeta *pm)
 	/* only when an rpm is built: its version is not a setting of the deb */
 	if (pm->rpm_version) {
 		buf_adds(&b, "RPM_VERSION=");
-		struct buf e = BUF_INIT;
-		if (pm->epoch)
-			buf_addf(&e, "%s:", pm->epoch);
-		buf_addf(&e, "%s-%s", pm->rpm_version, pm->release);
-		buf_add_shquoted(&b, e.p);
-		buf_free(&e);
+		char *e = version_full(pm->epoch, pm->rpm_version, pm->release);
+		buf_add_shquoted(&b, e);
+		free(e);
 		buf_addc(&b, '\n');
 	}
 	return buf_detach(&b);
@@ -231,10 +251,171 @@ static int make_commands(struct pkgmeta *pm, char *const *ov, const struct inges
 	return 0;
 }
 
+/* A name in the config file is the app the file was written for: a
+ * tarball whose release has another name is not that app (a relpkg.conf
+ * of one app's directory would give another its migrations, Depends,
+ * maintainer).  Names compare as package names (my_app = my-app).  A
+ * tarball that does not say its name (generic, no NAME-VERSION file
+ * name) takes the file's.  0, or -1 after rp_err(). */
+static int check_config_name(const struct buildopts *o, const struct ingest *in)
+{
+	struct release r;
+	memset(&r, 0, sizeof r);
+	int rc = 0;
+	if (recognise(in, NULL, o->val[SET_VERSION] ? o->val[SET_VERSION] : "0", &r) == 0) {
+		char *a = xstrdup(o->val[SET_NAME]), *b = xstrdup(r.relname);
+		for (char *s = a; *s; s++)
+			*s = *s == '_' ? '-' : (char)tolower((unsigned char)*s);
+		for (char *s = b; *s; s++)
+			*s = *s == '_' ? '-' : (char)tolower((unsigned char)*s);
+		if (strcmp(a, b))
+			rc = rp_err("%s says name = %s, but %s is the release '%s': the config file is another "
+				    "app's; build from the app's own directory, give --config FILE, or give "
+				    "--name to package it under another name", o->config, o->val[SET_NAME], in->path,
+				    r.relname);
+		free(a);
+		free(b);
+	}
+	release_free(&r);
+	if (rc == 0)
+		rp_err_clear();
+	return rc;
+}
+
+/* A release without its runtime: name the Erlang packages that give it.
+ * ERTS 10.x came with OTP 22, and each major ERTS since with the next OTP. */
+static void warn_erts(const char *path, const char *erts)
+{
+	int major = erts ? atoi(erts) : 0;
+	if (major >= 10)
+		rp_warn("%s: ERTS is not bundled (no erts-%s/): the server needs Erlang/OTP %d installed; give "
+			"--depends 'erlang-base (>= 1:%d)' (Debian and Ubuntu; the rpm gets the same name: "
+			"Fedora's package is erlang-erts) or bundle ERTS in the release (mix: include_erts: true; "
+			"rebar3: {include_erts, true})", path, erts, major + 12, major + 12);
+	else
+		rp_warn("%s: ERTS is not bundled (no erts-%s/): the server needs the matching Erlang/OTP installed; "
+			"give --depends 'erlang-base' (Debian and Ubuntu) or bundle ERTS in the release (mix: "
+			"include_erts: true; rebar3: {include_erts, true})", path, erts ? erts : "VSN");
+}
+
+/* path (relative to the release's top, no trailing '/' needed) is an
+ * entry of the release, or a directory some entry is in. */
+static int in_release(const struct ingest *in, const char *path)
+{
+	size_t l = strlen(path);
+	while (l > 1 && path[l - 1] == '/')
+		l--;
+	char *p = xstrndup(path, l);
+	int found = ingest_find(in, p) != (size_t)-1;
+	for (size_t i = 0; !found && i < in->n; i++)
+		found = !in->v[i].skip && !strncmp(in->v[i].name, p, l) && in->v[i].name[l] == '/';
+	free(p);
+	return found;
+}
+
+/* Where a command runs (hooks/lib.sh): migrations, start and stop in the
+ * release's top directory; hooks in /opt/NAME (as root); the health
+ * command in /var/lib/NAME. */
+enum cmd_dir { IN_RELEASE, IN_BASE, IN_STATE };
+
+/* One command the package will run, as given to flag: valid sh (sh -n),
+ * and every word that is a path into the release (bin/..., releases/...,
+ * lib/... where it runs in the release, current/... in /opt/NAME, or
+ * /opt/NAME/current/...) names a file the tarball has.  The scripts run
+ * it at install time, with the service stopped: a typo found there is an
+ * outage.  0, or -1 after rp_err(). */
+static int check_command(const struct pkgmeta *pm, const struct ingest *in, const char *flag,
+			 const char *cmd, enum cmd_dir dir)
+{
+	const char *argv[] = { "/bin/sh", "-c", "/bin/sh -n -c \"$1\" 2>&1", "sh", cmd, NULL };
+	struct buf out = BUF_INIT, cur = BUF_INIT, word = BUF_INIT;
+	int rc = exec_capture(argv, &out, 1);
+	if (rc != 0) {
+		while (out.len && out.p[out.len - 1] == '\n')
+			out.p[--out.len] = 0;
+		const char *m = out.p ? out.p : "";
+		if (!strncmp(m, "/bin/sh: ", 9))
+			m += 9;
+		if (!strncmp(m, "1: ", 3))
+			m += 3;
+		rc = rc < 0 ? -1 : rp_err("--%s '%s': not a valid sh command (%s); quote the arguments the shell "
+					  "must not read, e.g. --migrate-up 'bin/app eval \"App.Release.migrate()\"'",
+					  flag, cmd, *m ? m : "sh -n failed");
+		buf_free(&out);
+		return rc;
+	}
+	buf_free(&out);
+	buf_addf(&cur, "/opt/%s/current/", pm->name);
+	const char *where = dir == IN_BASE ? "/opt/%s" : dir == IN_STATE ? "/var/lib/%s" : "/opt/%s/current";
+	for (const char *s = cmd; *s;) {
+		size_t l = strcspn(s, " \t\n;&|()<>'\"`$=");
+		buf_reset(&word);
+		buf_add(&word, s, l);
+		const char *w = word.p ? word.p : "";
+		if (!strncmp(w, "./", 2))
+			w += 2;
+		int rel = !strncmp(w, "bin/", 4) || !strncmp(w, "releases/", 9) || !strncmp(w, "lib/", 4);
+		int mapped = 1;
+		if (!strncmp(word.p ? word.p : "", cur.p, cur.len))
+			w = word.p + cur.len;
+		else if (dir == IN_BASE && !strncmp(w, "current/", 8))
+			w += 8;
+		else if (dir != IN_RELEASE && rel) {
+			char here[512];
+			snprintf(here, sizeof here, where, pm->name);
+			rc = rp_err("--%s '%s': %s is looked for in %s, where the %s runs, not in the release; "
+				    "write /opt/%s/current/%s", flag, cmd, w, here,
+				    dir == IN_BASE ? "hook" : "health command", pm->name, w);
+			break;
+		} else
+			mapped = dir == IN_RELEASE && rel;
+		if (l && mapped && *w && !strpbrk(w, "*?[") && !in_release(in, w)) {
+			rc = rp_err("--%s '%s': the release has no %s; fix the path in --%s, or the tarball", flag, cmd,
+				    w, flag);
+			break;
+		}
+		s += l;
+		if (*s)
+			s++;
+	}
+	buf_free(&cur);
+	buf_free(&word);
+	return rc;
+}
+
+/* Every command the package runs, checked (check_command). */
+static int check_commands(const struct pkgmeta *pm, const struct ingest *in, char *const *ov)
+{
+	static const struct {
+		enum setting_id id;
+		enum cmd_dir dir;
+	} cmds[] = { { SET_MIGRATE_UP, IN_RELEASE }, { SET_MIGRATE_DOWN, IN_RELEASE }, { SET_HEALTH_CMD, IN_STATE },
+		     { SET_START_CMD, IN_RELEASE }, { SET_STOP_CMD, IN_RELEASE } };
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+		const char *v = ov[cmds[i].id];
+		if (v && *v && check_command(pm, in, settings[cmds[i].id].flag, v, cmds[i].dir) < 0)
+			return -1;
+	}
+	for (const char *h = ov[SET_HOOK]; h && *h;) {
+		size_t len = strcspn(h, "\n");
+		char *line = xstrndup(h, len), *c = strchr(line, ':');
+		int bad = c && check_command(pm, in, "hook", c + 1, IN_BASE) < 0;
+		free(line);
+		if (bad)
+			return -1;
+		h += len;
+		if (*h)
+			h++;
+	}
+	return 0;
+}
+
 static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct ingest *in,
 		     int64_t now, int sde_set)
 {
 	char *const *ov = o->val;
+	if (o->name_from_config && check_config_name(o, in) < 0)
+		return -1;
 	if (recognise(in, ov[SET_NAME], ov[SET_VERSION], &pm->rel) < 0)
 		return -1;
 	/* every setting as given (or its default) lands in its place; what
@@ -290,7 +471,7 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 	buf_addf(&b, "opt/%s/releases/%s", pm->name, pm->upstream);
 	pm->prefix = pkgmeta_keep(pm, buf_detach(&b));
 
-	if (make_commands(pm, ov, in) < 0)
+	if (make_commands(pm, ov, in) < 0 || check_commands(pm, in, ov) < 0)
 		return -1;
 	char **schema = pkgmeta_slot(pm, SET_SCHEMA_VERSION);
 	if (!*schema)
@@ -302,9 +483,9 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 	if (down && *down && !**schema)
 		rp_warn("--migrate-down without a schema version: older versions cannot be told which schema to "
 			"go back to; give --schema-version");
-	if (!pm->rel.erts_bundled && pm->rel.kind != REL_GENERIC)
-		rp_warn("%s: ERTS is not bundled (no erts-%s/): the server needs a matching Erlang; "
-			"consider --depends", in->path, pm->rel.erts_vsn ? pm->rel.erts_vsn : "?");
+	const char *deps = pm->depends ? pm->depends : "";
+	if (!pm->rel.erts_bundled && pm->rel.kind != REL_GENERIC && !strstr(deps, "erlang"))
+		warn_erts(in->path, pm->rel.erts_vsn);
 	return 0;
 }
 
@@ -445,7 +626,7 @@ static void stage_remove(const char *dir)
 static int publish(const char *out, const char *stage, char *const names[], int n)
 {
 	struct buf from = BUF_INIT, to = BUF_INIT, keep = BUF_INIT;
-	int done = 0, rc = -1;
+	int done = 0, rc = -1, existed[2] = { 0, 0 };
 	for (; done < n; done++) {
 		buf_reset(&from);
 		buf_reset(&to);
@@ -454,7 +635,9 @@ static int publish(const char *out, const char *stage, char *const names[], int 
 		buf_addf(&to, "%s/%s", out, names[done]);
 		buf_addf(&keep, "%s/%s.prev", stage, names[done]);
 		/* keep the name's old file, to put it back if a later rename fails */
-		if (link(to.p, keep.p) < 0 && errno != ENOENT) {
+		if (link(to.p, keep.p) == 0)
+			existed[done < 2 ? done : 1] = 1;
+		else if (errno != ENOENT) {
 			rp_errno("%s: cannot keep the previous file while replacing it", to.p);
 			goto undo;
 		}
@@ -464,11 +647,14 @@ static int publish(const char *out, const char *stage, char *const names[], int 
 			goto undo;
 		}
 	}
-	int dfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	if (fsync_dir(out) < 0)
+		goto undo;
+	/* a rebuild of the same name and version replaces the earlier file:
+	 * said, so that a package already handed out is not changed unseen */
+	for (int i = 0; i < n && i < 2; i++)
+		if (existed[i])
+			rp_warn("%s/%s: replaced the earlier package of the same name and version (to keep both, "
+				"build a new revision with --release N)", out, names[i]);
 	rc = 0;
 	goto out;
 undo:
@@ -522,12 +708,12 @@ int cmd_build(int argc, char **argv)
 		return -1;
 	}
 	rp_set_quiet(o.quiet);
-	int64_t now = source_date_epoch(&sde_set);
+	int64_t now = clock_now(&sde_set);
 	ingest_init(&in, o.tarball, sde_set ? now : -1);
 	in.max_size = o.max_size_n;
 
 	/* validate */
-	if (ingest_scan(&in) < 0)
+	if (check_input(o.tarball) < 0 || ingest_scan(&in) < 0)
 		goto out;
 	/* construct */
 	if (make_meta(&pm, &o, &in, now, sde_set) < 0)
@@ -570,6 +756,11 @@ int cmd_build(int argc, char **argv)
 		job.want_sha256 = 1;
 	}
 	job.nw = nw;
+	uint64_t total = 0;
+	for (size_t i = 0; i < in.n; i++)
+		if (!in.v[i].skip && in.v[i].type == E_REG)
+			total += in.v[i].size;
+	progress_start(total, in.n, o.quiet);
 	if (payload_run(&job) < 0) {
 		elfarch_release(&job.arch);
 		goto out;
@@ -580,10 +771,15 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 	elfarch_release(&job.arch);
+	if (dw)
+		progress_step("deb: control.tar.gz, md5sums, ar archive");
 	if (dw && deb_writer_finish(dw, &m, &debpath) < 0)
 		goto out;
+	if (rw)
+		progress_step("rpm: header, digests, signature");
 	if (rw && rpm_writer_finish(rw, &m, &rpmpath) < 0)
 		goto out;
+	progress_end();
 	char *names[2];
 	int nn = 0;
 	if (debpath)
@@ -600,6 +796,7 @@ int cmd_build(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	progress_end();
 	deb_writer_free(dw);
 	rpm_writer_free(rw);
 	if (stage)

@@ -28,7 +28,8 @@ int cmd_history(int argc, char **argv)
 			     "time, from, to, result (ok, failed, interrupted, refused), downtime,\n"
 			     "migrations, message.  Exit status 1 for a package with no journal.\n\n"
 			     "  --json       a JSON array on stdout\n"
-			     "  --root DIR   read DIR/var/lib/relpkg/NAME/journal (an image or chroot)");
+			     "  --root DIR   read DIR/var/lib/relpkg/NAME/journal (an image or chroot)\n"
+			     "  --help, -h   this text");
 			return 0;
 		}
 		if (!strcmp(argv[i], "--json"))

@@ -15,7 +15,8 @@ static const char help[] =
 	"Shows a .deb's or .rpm's metadata (name, version, arch, maintainer,\n"
 	"depends, summary, installed size), its maintainer scripts (name, size)\n"
 	"and its files (mode, owner, size, path, link target).\n\n"
-	"  --json    one JSON object on stdout\n";
+	"  --json      one JSON object on stdout\n"
+	"  --help, -h  this text\n";
 
 static const char *type_of(const struct pkgfile *f)
 {

@@ -70,11 +70,12 @@ int cmd_pin(int argc, char **argv)
 			     "VERSION is a package version (1.0.0-1) or an upstream one (1.0.0: any revision);\n"
 			     "it must be installed or available (apt's lists, dnf's cache, or --store).\n"
 			     "On rpm hosts dnf's versionlock plugin must be installed.\n\n"
-			     "  --release   remove relpkg's pin of NAME\n"
+			     "  --release     remove relpkg's pin of NAME (build's --release is the package revision)\n"
 			     "  --deb, --rpm  which package manager (default: the one NAME is installed with)\n"
 			     "  --store DIR   check VERSION against a relpkg repo DIR instead of apt/dnf's sources\n"
-			     "  --print     print the configuration instead of writing it (for Ansible, Puppet)\n"
-			     "  --root DIR  write under DIR (an image or chroot)");
+			     "  --print       print the configuration instead of writing it (for Ansible, Puppet)\n"
+			     "  --root DIR    write under DIR (an image or chroot)\n"
+			     "  --help, -h    this text");
 			return 0;
 		}
 		if (!strcmp(a, "--release"))

@@ -22,7 +22,8 @@ static const char usage_text[] =
 	"  --keep N          prune: keep the N highest versions of each package\n"
 	"  --dry-run         prune: print what would be removed, change nothing\n"
 	"  --json            list: a JSON array\n"
-	"  --quiet           print nothing on success\n";
+	"  --quiet, -q       print nothing on success\n"
+	"  --help, -h        this text\n";
 
 /* Takes "--opt VALUE" or "--opt=VALUE"; 1 if argv[*i] is opt. */
 static int opt_value(int argc, char **argv, int *i, const char *opt, const char **val)

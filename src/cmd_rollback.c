@@ -28,7 +28,7 @@ static int evr_cmp(void *ctx, const char *a, const char *b)
 
 static void usage(void)
 {
-	puts("usage: relpkg rollback NAME [--to VERSION] [--store DIR] [--dry-run] [--yes] [--deb|--rpm]\n\n"
+	puts("usage: relpkg rollback NAME [--to VERSION] [--store DIR] [--dry-run] [--yes] [--no-pin] [--deb|--rpm]\n\n"
 	     "After a failed transition: the version that runs now, so that the package\n"
 	     "database agrees with it (no migration).  Otherwise: the newest version lower\n"
 	     "than the installed one that ran healthy here (the journal); never a higher\n"
@@ -40,7 +40,8 @@ static void usage(void)
 	     "  --dry-run     print the plan, change nothing\n"
 	     "  --yes         do not ask (needed when standard input is not a terminal)\n"
 	     "  --no-pin      do not pin the target afterwards\n"
-	     "  --deb, --rpm  which package manager (default: the one NAME is installed with)");
+	     "  --deb, --rpm  which package manager (default: the one NAME is installed with)\n"
+	     "  --help, -h    this text");
 }
 
 /* The upstream version of a candidate: what the package's scripts call it

@@ -380,7 +380,8 @@ int cmd_status(int argc, char **argv)
 			     "one consistent story; 1: an unknown package, an unfinished transition, a\n"
 			     "schema mismatch, the database disagreeing with what runs, a failed last\n"
 			     "transition, or nothing running (each is named); 2: usage.\n\n"
-			     "  --json    one JSON object on stdout: the same facts and a \"problems\" array");
+			     "  --json      one JSON object on stdout: the same facts and a \"problems\" array\n"
+			     "  --help, -h  this text");
 			return 0;
 		}
 		if (!strcmp(argv[i], "--json"))

@@ -12,9 +12,10 @@
 static const char help[] =
 	"usage: relpkg vercmp [--deb|--rpm] A B\n\n"
 	"Prints -1, 0 or 1 as version A sorts before, equal to or after B.\n\n"
-	"  --deb     dpkg's rules (default): [EPOCH:]UPSTREAM[-REVISION], '~' sorts first\n"
-	"  --rpm     rpm's rules: [EPOCH:]VERSION[-RELEASE], '~' first, '^' after the base\n"
-	"  --        ends the options (for a version starting with '-')\n";
+	"  --deb       dpkg's rules (default): [EPOCH:]UPSTREAM[-REVISION], '~' sorts first\n"
+	"  --rpm       rpm's rules: [EPOCH:]VERSION[-RELEASE], '~' first, '^' after the base\n"
+	"  --help, -h  this text\n"
+	"  --          ends the options (for a version starting with '-')\n";
 
 /* The versions dpkg --compare-versions refuses outright (it only warns
  * about the rest: a first character that is not a digit, characters

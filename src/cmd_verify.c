@@ -12,7 +12,9 @@ static const char help[] =
 	"usage: relpkg verify PKG...\n\n"
 	"Checks each .deb or .rpm: its structure, and every digest and size it\n"
 	"carries (deb: md5sums against data.tar; rpm: header and payload digests,\n"
-	"SIZE, per-file digests).  Prints \"PKG: OK\", or stops at the first problem.\n";
+	"SIZE, per-file digests).  Prints \"PKG: OK\", or stops at the first problem.\n\n"
+	"  --help, -h  this text\n"
+	"  --          ends the options (for a file name starting with '-')\n";
 
 int cmd_verify(int argc, char **argv)
 {

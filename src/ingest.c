@@ -1,5 +1,6 @@
 /* ingest.c — reading and validating the input tarball; see ingest.h. */
 #include "ingest.h"
+#include "progress.h"
 #include "atomic.h"
 #include "buf.h"
 #include "error.h"
@@ -1041,6 +1042,7 @@ int ingest_stream(struct ingest *in, const struct ingest_cb *cb)
 				if (len && cb->data(cb->ctx, p, len) < 0)
 					goto out;
 				at += len;
+				progress_data(i, len);
 			}
 			while (at < e->size) {
 				size_t z = e->size - at < sizeof zeros ? (size_t)(e->size - at) : sizeof zeros;

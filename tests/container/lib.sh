@@ -212,9 +212,23 @@ ct_exec() {
 		*) set -- "$@" "$_ct_a" ;;
 		esac
 	done
-	nsenter -t "$_ct_l" -a -r -w env -i PATH="$_ct_path" \
-		systemd-run --quiet --wait --pipe --collect --service-type=exec \
-		-p RuntimeMaxSec="$CT_EXEC_TIMEOUT" -- "$@"
+	# --- exit status 219 (issue 16: the t_lifecycle flake) ---
+	# 219 is systemd's EXIT_CGROUP: the container's systemd could not move
+	# the forked process into the transient unit's cgroup ("Failed at step
+	# CGROUP spawning"), so CMD never ran.  It happens now and then on a
+	# loaded host; the command is tried again (up to 3 times), never after
+	# it ran.
+	_ct_try=0
+	while :; do
+		_ct_rc=0
+		nsenter -t "$_ct_l" -a -r -w env -i PATH="$_ct_path" \
+			systemd-run --quiet --wait --pipe --collect --service-type=exec \
+			-p RuntimeMaxSec="$CT_EXEC_TIMEOUT" -- "$@" || _ct_rc=$?
+		[ "$_ct_rc" -eq 219 ] && [ "$_ct_try" -lt 3 ] || return "$_ct_rc"
+		_ct_try=$((_ct_try + 1))
+		_ct_err "ct_exec: systemd could not start '$1' (exit status 219, its cgroup); trying again"
+		sleep 1
+	done
 }
 
 # ct_sh NAME SCRIPT [ARG...]: ct_exec NAME sh -c SCRIPT sh ARG...
