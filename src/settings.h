@@ -42,6 +42,7 @@ enum setting_check {
 	CHK_SECONDS,            /* 1 to 86400 */
 	CHK_HOOKS,              /* POINT:CMD lines, POINT from hook_points[] */
 	CHK_SIZE,               /* bytes with K M G T suffixes -> buildopts.max_size_n */
+	CHK_BOOL,               /* yes/no, true/false, 1/0, on/off -> "yes" or "no" */
 };
 
 struct setting {
@@ -56,6 +57,7 @@ struct setting {
 	                         * 0: the value is in pkgmeta.val[SET_ID] */
 	const char *meta;       /* relpkg-meta(5) key; NULL: not in the file */
 	const char *token;      /* hook token @TOKEN@ and variable RP_TOKEN; NULL: none */
+	int noarg;              /* a switch: --FLAG takes no value and means "yes" */
 };
 
 /* PM(field): the pkgmeta field a row's value lands in (settings.c only). */
@@ -136,6 +138,17 @@ struct setting {
 	  .help = "refuse a release that expands to more than SIZE bytes (K M G T suffixes; default 16G)") \
 	X(CONFIG, .flag = "config", .arg = "FILE", \
 	  .help = "config file (default ./relpkg.conf if present)") \
+	/* hot upgrades (issue 13): --no-hot, and what the build derives from \
+	 * the release's relup (src/relup.c; relpkg-meta(5), "HOT UPGRADES") */ \
+	X(NO_HOT, .flag = "no-hot", .arg = "", .conf = "no-hot", .check = CHK_BOOL, .noarg = 1, \
+	  .help = "never upgrade this version hot (relup): every transition restarts") \
+	X(HOT, .meta = "HOT", .token = "HOT") \
+	X(HOT_WHY, .meta = "HOT_WHY") \
+	X(ERTS_VERSION, .meta = "ERTS_VERSION", .token = "ERTS_VERSION") \
+	X(HOT_UP_FROM, .meta = "HOT_UP_FROM", .token = "HOT_UP_FROM") \
+	X(HOT_DOWN_TO, .meta = "HOT_DOWN_TO", .token = "HOT_DOWN_TO") \
+	X(HOT_RESTART, .meta = "HOT_RESTART") \
+	X(HOT_LIBS, .meta = "HOT_LIBS", .token = "HOT_LIBS") \
 	/* end of BUILD_SETTINGS: a new row goes above this line */
 
 #define SETTING_ID(id, ...) SET_##id,
