@@ -179,6 +179,13 @@ int kv_read(const char *path, int shquoted, struct kvfile *kv)
 	return 0;
 }
 
+void kv_parse_meta(const char *text, struct kvfile *kv)
+{
+	memset(kv, 0, sizeof *kv);
+	kv->present = 1;
+	parse_shquoted(text, kv);
+}
+
 const char *kv_get(const struct kvfile *kv, const char *key)
 {
 	for (size_t i = kv->n; i-- > 0;)

@@ -39,6 +39,9 @@ struct kvfile {
  * files write them (KEY='it'\''s', values may span lines).  A missing
  * file is an empty one (present 0).  0, or -1 after rp_err(). */
 int kv_read(const char *path, int shquoted, struct kvfile *kv);
+/* Parses a relpkg-meta(5) text already in memory (a package's, for
+ * inspect: hot-upgrade coverage). */
+void kv_parse_meta(const char *text, struct kvfile *kv);
 /* The value of the last line setting key, or NULL. */
 const char *kv_get(const struct kvfile *kv, const char *key);
 /* The value, or "" when absent. */
