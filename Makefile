@@ -91,7 +91,7 @@ asan:
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := ingest deb rpm version conf store
+FUZZ_NAMES   := ingest deb rpm version conf store relup
 FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIBOBJ  = $(filter-out $(B)/main.o,$(OBJ))
 
@@ -120,6 +120,7 @@ ansible-example: all
 bench: all
 	sh bench/run.sh
 	sh bench/downtime.sh
+	sh bench/hot.sh
 
 # The fault matrix (tests/t_faults.sh), every cell, three times over
 # (FAULTS_REPEAT); make check skips it until its container reboots are

@@ -1173,9 +1173,9 @@ rp_hot_reldir() {
 	[ -n "$_v" ] || return 0
 	_root=$(cd "$RP_BASE/current" 2>/dev/null && pwd -P) || return 0
 	rm -rf "$RP_HOT_RELDIR"
-	mkdir -p "$RP_HOT_RELDIR/$_v"
+	mkdir -p "$RP_HOT_RELDIR/$_v" || return 1
 	for _f in "$_root/releases/$_v"/*; do
-		[ ! -f "$_f" ] || [ -L "$_f" ] || cp "$_f" "$RP_HOT_RELDIR/$_v/"
+		[ ! -f "$_f" ] || [ -L "$_f" ] || cp "$_f" "$RP_HOT_RELDIR/$_v/" || return 1
 	done
 	_libs=$(rp_meta "$_v" HOT_LIBS) || _libs=
 	_erts=$(rp_meta "$_v" ERTS_VERSION) || _erts=
@@ -1184,7 +1184,7 @@ rp_hot_reldir() {
 		echo "relpkg reldir: $_v has no hot-upgrade metadata: transitions from it restart it" >&2
 		return 0
 	fi
-	printf '%s %s\n' "$_erts" "$_v" >"$RP_HOT_RELDIR/start_erl.data"
+	printf '%s %s\n' "$_erts" "$_v" >"$RP_HOT_RELDIR/start_erl.data" || return 1
 	{
 		printf '[{release,"%s","%s","%s",[' "$RP_RELNAME" "$_v" "$_erts"
 		_sep=
@@ -1193,7 +1193,7 @@ rp_hot_reldir() {
 			_sep=,
 		done
 		printf '],permanent}].\n'
-	} >"$RP_HOT_RELDIR/RELEASES"
+	} >"$RP_HOT_RELDIR/RELEASES.new" && mv -f "$RP_HOT_RELDIR/RELEASES.new" "$RP_HOT_RELDIR/RELEASES"
 }
 
 # rp_hot_plan FROM: FROM -> this version can be hot.  Sets RP_HOT_DIR (up or
@@ -1202,15 +1202,15 @@ rp_hot_reldir() {
 rp_hot_plan() {
 	RP_HOT_WHY='' RP_HOT_DIR='' RP_HOT_RELUP=''
 	[ -n "$1" ] && [ "$1" != "$RP_VERSION" ] && rp_have_systemd || return 1
+	# releases that are never hot (generic, mix, no ERTS) say nothing
 	if [ "${RP_HOT:-}" != yes ]; then
-		_w=$(rp_meta "$RP_VERSION" HOT_WHY) || _w=
-		RP_HOT_WHY="$RP_VERSION is not hot-capable${_w:+ ($_w)}"
-		[ -n "${RP_HOT:-}" ] || RP_HOT_WHY=
+		[ "$(rp_meta "$RP_VERSION" HOT_WHY)" != --no-hot ] || RP_HOT_WHY="$RP_VERSION was built with --no-hot"
 		return 1
 	fi
 	if [ "$(rp_meta "$1" HOT)" != yes ]; then
-		_w=$(rp_meta "$1" HOT_WHY) || _w="packaged without hot upgrades"
-		RP_HOT_WHY="$1 is not hot-capable (${_w:-packaged without hot upgrades})"
+		[ "$(rp_meta "$1" HOT_WHY)" != --no-hot ] || RP_HOT_WHY="$1 was built with --no-hot"
+		[ -n "$(rp_meta "$1" HOT_WHY)" ] || [ "$(rp_meta "$1" RELPKG_META_FORMAT)" = "" ] ||
+			RP_HOT_WHY="$1 was packaged without hot upgrades"
 		return 1
 	fi
 	if [ "$TX_MIGRATION" != none ]; then

@@ -5,7 +5,6 @@
 # unit's environment) from the version /opt/NAME/current points at, so
 # that release_handler never writes under /opt and nothing of an earlier
 # run survives a restart (relpkg(1), HOT UPGRADES).
-set -e
 @LIB@
-rp_hot_reldir
+rp_hot_reldir || echo "relpkg reldir: could not prepare $RP_HOT_RELDIR: the next transition is cold" >&2
 exit 0

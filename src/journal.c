@@ -253,3 +253,8 @@ int meta_read(const char *root, const char *name, const char *version, struct kv
 	buf_free(&p);
 	return rc;
 }
+
+int jentry_hot(const struct jentry *e)
+{
+	return !strcmp(e->result, "ok") && (!strncmp(e->message, "hot up ", 7) || !strncmp(e->message, "hot down ", 9));
+}

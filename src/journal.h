@@ -16,6 +16,10 @@ struct jentry {
 	char *time, *from, *to, *result, *downtime_ms, *migrations, *message;   /* owned */
 };
 
+/* A hot transition (relpkg(1), HOT UPGRADES): the node kept running; its
+ * message starts "hot up" or "hot down" (the format is unchanged). */
+int jentry_hot(const struct jentry *e);
+
 struct journal {
 	struct jentry *v;
 	size_t n;

@@ -15,7 +15,7 @@
 # Ports: HOT_PORT_BASE (default 18800): the app's HTTP port; +50 the
 # node's epmd (the containers share the host's network).  Without a
 # container root or rebar3 the container part skips itself.
-# shellcheck shell=sh disable=SC2016 # single-quoted scripts run inside
+# shellcheck shell=sh disable=SC2016,SC2015,SC1091 # single-quoted scripts run inside
 need_relpkg
 need_cmd python3 dpkg-deb
 export SOURCE_DATE_EPOCH=1700000000
