@@ -12,9 +12,11 @@
 # Each hot step: 0 failed requests, the same OS pid, the node answers the
 # new version and its application env value, current points at it, dpkg
 # --verify / rpm -V clean, nothing under /opt writable by the service user.
-# Ports: HOT_PORT_BASE (default 18800): the app's HTTP port; +50 the
-# node's epmd (the containers share the host's network).  Without a
-# container root or rebar3 the container part skips itself.
+# The deb and the rpm sequences run at the same time, in two containers.
+# Ports: HOT_PORT_BASE (default 18800): the app's HTTP port for the deb,
+# +1 for the rpm; +50 and +51 the nodes' epmd (the containers share the
+# host's network).  Without a container root or rebar3 the container part
+# skips itself.
 # shellcheck shell=sh disable=SC2016,SC2015,SC1091 # single-quoted scripts run inside
 need_relpkg
 need_cmd python3 dpkg-deb
@@ -36,8 +38,10 @@ sh "$fs" "$fd" hot_app "$PORT" >"$T/fixture.log" 2>&1 || {
 P=$T/pkgs
 mkdir -p "$P"
 for v in 0.1.0 0.2.0 0.3.0 0.4.0; do
-	check "build $v (deb, rpm)" "$RELPKG" build "$fd/hot_app-$v.tar.gz" --out "$P" --quiet \
+	check "build $v (deb)" "$RELPKG" build "$fd/hot_app-$v.tar.gz" --out "$P" --quiet --format deb \
 		--health-url "$U" --health-timeout 20
+	check "build $v (rpm)" "$RELPKG" build "$fd/hot_app-$v.tar.gz" --out "$P" --quiet --format rpm \
+		--health-url "http://127.0.0.1:$((PORT + 1))/" --health-timeout 20
 done
 meta() { # VERSION: its metadata file from the .deb
 	dpkg-deb --fsys-tarfile "$P/${APP}_$1-1_amd64.deb" | tar -xOf - "./opt/$APP/meta/$1.meta"
@@ -77,8 +81,9 @@ need_cmd systemd-nspawn nsenter dpkg-scanpackages
 [ "$(id -u)" = 0 ] || skip_file "needs root (mounts, systemd-nspawn)"
 . "$TOP/tests/container/lib.sh"
 trap ct_cleanup_all EXIT
-ct_port_free "$PORT" || skip_file "127.0.0.1:$PORT is in use on the host"
-ct_port_free "$EPMD" || skip_file "127.0.0.1:$EPMD is in use on the host"
+for p in "$PORT" $((PORT + 1)) "$EPMD" $((EPMD + 1)); do
+	ct_port_free "$p" || skip_file "127.0.0.1:$p is in use on the host"
+done
 (cd "$P" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null)
 
 APT='apt-get -y -q --allow-downgrades -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install'
@@ -113,7 +118,7 @@ intact() { # LABEL
 
 # step KIND VERSION TICK: install VERSION under the probe; KIND hot or cold.
 step() {
-	kind=$1 v=$2 tick=$3
+	kind=$1 v=$2 tick=$3 why=${4:-cold: }
 	pid0=$(main_pid)
 	ct_exec "$CT" rm -f /run/probe.pid
 	ct_exec "$CT" python3 /srv/probe.py "$U" /run/probe.pid >"$T/probe.json" 2>"$T/probe.err" &
@@ -145,23 +150,29 @@ print("%s %s %s" % (s["failed"], s["longest_gap_ms"], s["requests"]))' "$T/probe
 			"^[^	]*	[^	]*	$v	ok	0	-	hot (up|down) "
 		intact "hot to $v"
 	else
-		expect_match "$FMT: cold to $v: journal ok, says why it was cold" "$j" "^[^	]*	[^	]*	$v	ok	[0-9]+	-	switch; ${4:-cold: }"
+		expect_match "$FMT: cold to $v: journal ok, says why it was cold" "$j" "^[^	]*	[^	]*	$v	ok	[0-9]+	-	switch; $why"
 		check "$FMT: cold to $v: a new OS pid" test "$(main_pid)" != "$pid0"
 	fi
 }
 
+# run_format FMT PORT EPMD: the whole sequence in container hotPORT-FMT (made
+# by the caller), in a subshell of its own (its own scratch directory).
 run_format() {
-	FMT=$1
+	FMT=$1 U="http://127.0.0.1:$2/"
 	CT=hot$PORT-$FMT
-	ct_create "$CT" >/dev/null && ct_boot "$CT" >/dev/null || { skip "$FMT: hot upgrades" "container did not boot"; return 0; }
+	T=$T/$FMT
+	mkdir -p "$T"
+	ct_boot "$CT" >/dev/null || { skip "$FMT: hot upgrades" "container did not boot"; return 0; }
 	ct_copy_in "$CT" "$P" /srv/
 	ct_copy_in "$CT" "$TOP/tests/lifecycle/probe.py" /srv/probe.py
 	if [ "$FMT" = deb ]; then
 		ct_sh "$CT" 'echo "deb [trusted=yes] file:/srv/pkgs ./" >/etc/apt/sources.list.d/hot.list; apt-get -q update >/dev/null 2>&1'
 	fi
+	# its own ports, in the env file (the package keeps it: a conffile),
+	# since the two containers and other tests' nodes share the network
+	ct_sh "$CT" 'mkdir -p "/etc/$1" && printf "PORT=%s\nERL_EPMD_PORT=%s\n" "$2" "$3" >"/etc/$1/$1.env"' \
+		"$APP" "$2" "$3"
 	check "$FMT: install 0.1.0" install 0.1.0
-	# its own epmd port: other tests' nodes share the host's network
-	ct_sh "$CT" 'printf "ERL_EPMD_PORT=%s\n" "$1" >>"/etc/$2/$2.env" && systemctl restart "$2"' "$EPMD" "$APP"
 	i=0
 	while [ "$(answer)" != "0.1.0 one" ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 	expect_eq "$FMT: 0.1.0 answers" "$(answer)" "0.1.0 one"
@@ -196,6 +207,14 @@ run_format() {
 	ct_stop "$CT" || :
 }
 
-run_format deb
-run_format rpm
-ct_port_free "$PORT" || fail "nothing is left listening on $PORT"
+ct_create "hot$PORT-deb" >/dev/null || skip_file "no container root"
+ct_create "hot$PORT-rpm" >/dev/null || skip_file "no container root"
+(run_format deb "$PORT" "$EPMD") &
+deb_job=$!
+(run_format rpm $((PORT + 1)) $((EPMD + 1))) &
+rpm_job=$!
+wait "$deb_job" || fail "deb: the sequence ended early"
+wait "$rpm_job" || fail "rpm: the sequence ended early"
+for p in "$PORT" $((PORT + 1)); do
+	ct_port_free "$p" || fail "nothing is left listening on $p"
+done
