@@ -1248,8 +1248,27 @@ rp_hot_plan() {
 
 # rp_hot_eval FROM EXPRS: Erlang expressions evaluated in the running node
 # with FROM's own release script (bin/NAME eval), as the service user.
+# A task unit that just ended may still be loaded for a moment (systemd
+# collects it asynchronously): systemd-run then refuses to start the next
+# one, and nothing ran -- try again.
 rp_hot_eval() {
-	rp_as_user "$RP_BASE/live/$1" "bin/$RP_RELNAME eval $(rp_quote "$2")" 2>&1
+	_i=0
+	while :; do
+		_o=$(rp_as_user "$RP_BASE/live/$1" "bin/$RP_RELNAME eval $(rp_quote "$2")" 2>&1) && _rc=0 || _rc=$?
+		case $_o in
+		*"already loaded"* | *"has a fragment file"*) ;;
+		*)
+			printf '%s\n' "$_o"
+			return "$_rc"
+			;;
+		esac
+		_i=$((_i + 1))
+		if [ "$_i" -ge 50 ]; then
+			printf '%s\n' "$_o"
+			return 1
+		fi
+		sleep 0.2
+	done
 }
 
 # The install step, in the node: V's release files into RELDIR/V (written by
