@@ -21,7 +21,8 @@ OBJS := main.o cmd_build.o cmd_status.o cmd_rollback.o cmd_pin.o cmd_history.o r
         digest.o payload.o deb_write.o rpm_write.o rpm_header.o deps.o \
         atomic.o error.o buf.o clock.o text.o gunzip.o elfarch.o progress.o \
         cmd_repo.o repo.o repo_apt.o repo_rpm.o \
-        cmd_vercmp.o solve.o cmd_inspect.o cmd_verify.o pkginfo.o deb_pkg.o rpm_pkg.o
+        cmd_vercmp.o solve.o cmd_inspect.o cmd_verify.o pkginfo.o deb_pkg.o rpm_pkg.o \
+        relup.o
 OBJ := $(addprefix $(B)/,$(OBJS))
 
 HOOKS := $(sort $(wildcard hooks/*.sh hooks/deb/* hooks/rpm/*))
@@ -90,7 +91,7 @@ asan:
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := ingest deb rpm version conf store
+FUZZ_NAMES   := ingest deb rpm version conf store relup
 FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIBOBJ  = $(filter-out $(B)/main.o,$(OBJ))
 
@@ -120,6 +121,7 @@ bench: all
 	sh bench/run.sh
 	sh bench/downtime.sh
 	sh bench/bluegreen.sh
+	sh bench/hot.sh
 
 # The fault matrix (tests/t_faults.sh), every cell, three times over
 # (FAULTS_REPEAT); make check runs it once, in the runner's second lane.

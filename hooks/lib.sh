@@ -404,7 +404,8 @@ rp_live_matches() {
 rp_drop_stale_live() {
 	for _d in "$RP_BASE"/live/* "$RP_BASE"/live/.*.relpkg-new; do
 		[ -e "$_d" ] || continue
-		[ "${_d##*/}" = "$1" ] || rm -rf "$_d"
+		# the tree a node booted from stays while it runs (hot upgrades)
+		[ "${_d##*/}" = "$1" ] || [ "${_d##*/}" = "$(rp_hot_boot)" ] || rm -rf "$_d"
 	done
 }
 
@@ -910,6 +911,9 @@ rp_transition() {
 		rp_make_live "$RP_VERSION" || return 1
 		rp_svc_prepare
 		rp_reserve
+		# a hot upgrade when the relup covers it (issue 13, end of file)
+		RP_HOT_NOTE=
+		! rp_hot_try "$1" || return 0
 		TX_T0=$(rp_now_ms)
 		rp_txn_save || {
 			rp_log "cannot write the transaction record $RP_TXN (disk full?): nothing was stopped"
@@ -989,6 +993,7 @@ rp_transition() {
 	rp_hook after-start "$RP_HOOK_AFTER_START" || true
 	msg=install
 	[ -z "$from" ] || msg=switch
+	[ -z "${RP_HOT_NOTE:-}" ] || msg="$msg; $RP_HOT_NOTE"
 	[ -z "${RP_RESUME:-}" ] || msg="$msg (continued after an interruption)"
 	[ -z "$RP_NOT_STARTED" ] || msg="$msg (not started: $RP_NOT_STARTED)"
 	migr=$(rp_migr_label)
@@ -1555,3 +1560,273 @@ if rp_bg_mode; then
 elif [ -f "$RP_SLOTFILE" ] && rp_have_systemd; then
 	RP_BG_LEAVE=1
 fi
+
+# --- hot upgrades (issue 13) ---
+#
+# A transition between two versions whose relup covers it replaces the
+# code in the running node (OTP release_handler) instead of restarting it:
+# no request fails, the OS pid stays.  relpkg(1), "HOT UPGRADES", says when;
+# relpkg-meta(5) the HOT* keys the build records.  Any failure before
+# release_handler:make_permanent/1 falls back to the cold path (the caller
+# goes on with the ordinary stop/switch/start); release_handler's state is
+# runtime only (/run/NAME/releases, rebuilt by rp_hot_reldir at each start),
+# so the permanent version is always what current points at.
+
+RP_HOT_RELDIR="/run/$RP_NAME/releases"
+
+# rp_hot_in WORD LIST: WORD is one of the space-separated LIST.
+rp_hot_in() {
+	case " $2 " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# The version the node was booted from, when a hot transition since left
+# another one running in it ("" otherwise): its live tree holds the ERTS
+# binaries the node runs, and stays until the next cold start.
+rp_hot_boot() {
+	rp_kv "$RP_META/running" BOOT 2>/dev/null || true
+}
+
+# rp_hot_reldir: the unit's start-up step (hooks/reldir.sh), as the service
+# user: /run/NAME/releases from the version being booted -- its release
+# files, start_erl.data, and a RELEASES term with the absolute library
+# paths of its live tree (the root the node runs from).  Nothing under /opt
+# is written.  Without the metadata it needs it only warns: the node runs,
+# and the next transition is cold.
+rp_hot_reldir() {
+	_v=$(rp_running_version)
+	[ -n "$_v" ] || return 0
+	_root=$(cd "$RP_BASE/current" 2>/dev/null && pwd -P) || return 0
+	rm -rf "$RP_HOT_RELDIR"
+	mkdir -p "$RP_HOT_RELDIR/$_v" || return 1
+	for _f in "$_root/releases/$_v"/*; do
+		[ ! -f "$_f" ] || [ -L "$_f" ] || cp "$_f" "$RP_HOT_RELDIR/$_v/" || return 1
+	done
+	_libs=$(rp_meta "$_v" HOT_LIBS) || _libs=
+	_erts=$(rp_meta "$_v" ERTS_VERSION) || _erts=
+	_rel=$(rp_meta "$_v" HOT) || _rel=
+	if [ "$_rel" != yes ] || [ -z "$_libs" ] || [ -z "$_erts" ]; then
+		echo "relpkg reldir: $_v has no hot-upgrade metadata: transitions from it restart it" >&2
+		return 0
+	fi
+	printf '%s %s\n' "$_erts" "$_v" >"$RP_HOT_RELDIR/start_erl.data" || return 1
+	{
+		printf '[{release,"%s","%s","%s",[' "$RP_RELNAME" "$_v" "$_erts"
+		_sep=
+		for _l in $_libs; do
+			printf '%s{%s,"%s","%s/lib/%s-%s"}' "$_sep" "${_l%%:*}" "${_l#*:}" "$_root" "${_l%%:*}" "${_l#*:}"
+			_sep=,
+		done
+		printf '],permanent}].\n'
+	} >"$RP_HOT_RELDIR/RELEASES.new" && mv -f "$RP_HOT_RELDIR/RELEASES.new" "$RP_HOT_RELDIR/RELEASES"
+}
+
+# rp_hot_plan FROM: FROM -> this version can be hot.  Sets RP_HOT_DIR (up or
+# down) and RP_HOT_RELUP (the version whose relup covers it); else returns
+# 1 with the reason in RP_HOT_WHY ("" when not worth a word).
+rp_hot_plan() {
+	RP_HOT_WHY='' RP_HOT_DIR='' RP_HOT_RELUP=''
+	[ -n "$1" ] && [ "$1" != "$RP_VERSION" ] && rp_have_systemd || return 1
+	# releases that are never hot (generic, mix, no ERTS) say nothing
+	if [ "${RP_HOT:-}" != yes ]; then
+		[ "$(rp_meta "$RP_VERSION" HOT_WHY)" != --no-hot ] || RP_HOT_WHY="$RP_VERSION was built with --no-hot"
+		return 1
+	fi
+	if [ "$(rp_meta "$1" HOT)" != yes ]; then
+		[ "$(rp_meta "$1" HOT_WHY)" != --no-hot ] || RP_HOT_WHY="$1 was built with --no-hot"
+		[ -n "$(rp_meta "$1" HOT_WHY)" ] || [ "$(rp_meta "$1" RELPKG_META_FORMAT)" = "" ] ||
+			RP_HOT_WHY="$1 was packaged without hot upgrades"
+		return 1
+	fi
+	if [ "$TX_MIGRATION" != none ]; then
+		RP_HOT_WHY="a migration runs ($TX_MIGRATION)"
+		return 1
+	fi
+	if rp_older "$RP_VERSION" "$1"; then
+		RP_HOT_DIR=down RP_HOT_RELUP=$1
+		rp_hot_in "$RP_VERSION" "$(rp_meta "$1" HOT_DOWN_TO)" || {
+			RP_HOT_WHY="the relup of $1 does not go down to $RP_VERSION"
+			return 1
+		}
+	else
+		RP_HOT_DIR=up RP_HOT_RELUP=$RP_VERSION
+		rp_hot_in "$1" "$RP_HOT_UP_FROM" || {
+			RP_HOT_WHY="the relup of $RP_VERSION does not cover $1"
+			return 1
+		}
+	fi
+	_boot=$(rp_hot_boot)
+	_be=$(rp_meta "${_boot:-$1}" ERTS_VERSION) || _be=
+	if [ "$_be" != "$RP_ERTS_VERSION" ]; then
+		RP_HOT_WHY="the node runs ERTS ${_be:-?}, $RP_VERSION needs $RP_ERTS_VERSION"
+		return 1
+	fi
+	if ! rp_svc_active; then
+		RP_HOT_WHY="$RP_UNIT is not running"
+		return 1
+	fi
+	if [ ! -f "$RP_HOT_RELDIR/RELEASES" ]; then
+		RP_HOT_WHY="the node was started without a runtime release directory"
+		return 1
+	fi
+}
+
+# rp_hot_eval FROM EXPRS: Erlang expressions evaluated in the running node
+# with FROM's own release script (bin/NAME eval), as the service user.
+# A task unit that just ended may still be loaded for a moment (systemd
+# collects it asynchronously): systemd-run then refuses to start the next
+# one, and nothing ran -- try again.
+rp_hot_eval() {
+	_i=0
+	while :; do
+		_o=$(rp_as_user "$RP_BASE/live/$1" "bin/$RP_RELNAME eval $(rp_quote "$2")" 2>&1) && _rc=0 || _rc=$?
+		case $_o in
+		*"already loaded"* | *"has a fragment file"*) ;;
+		*)
+			printf '%s\n' "$_o"
+			return "$_rc"
+			;;
+		esac
+		_i=$((_i + 1))
+		if [ "$_i" -ge 50 ]; then
+			printf '%s\n' "$_o"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# The install step, in the node: V's release files into RELDIR/V (written by
+# the node itself, as the service user), V registered with its libraries in
+# its root-owned live tree (release_handler:set_unpacked/2: the node never
+# unpacks anything), checked, installed.  Prints relpkg_hot_installed.
+rp_hot_expr() {
+	_t=$RP_BASE/live/$RP_VERSION
+	cat <<EOE
+V = "$RP_VERSION", Src = "$_t/releases/$RP_VERSION", RelFile = Src ++ "/$RP_RELNAME.rel",
+R = try
+  RelDir = case application:get_env(sasl, releases_dir) of {ok, D} -> D; _ -> os:getenv("RELDIR") end,
+  true = is_list(RelDir) andalso lists:prefix("/run/", RelDir),
+  Dst = filename:join(RelDir, V),
+  ok = filelib:ensure_dir(filename:join(Dst, "x")),
+  lists:foreach(fun(F) -> S = filename:join(Src, F), case filelib:is_regular(S) of true -> {ok, _} = file:copy(S, filename:join(Dst, F)); false -> ok end end, ["$RP_RELNAME.rel", "start.boot", "sys.config", "relup"]),
+  case lists:keymember(V, 2, release_handler:which_releases()) of
+    true -> ok;
+    false -> {ok, [{release, _, _, Apps}]} = file:consult(RelFile),
+             {ok, V} = release_handler:set_unpacked(RelFile, [{element(1, A), element(2, A), "$_t/lib"} || A <- Apps])
+  end,
+  {ok, _, _} = release_handler:check_install_release(V),
+  {ok, _, _} = release_handler:install_release(V, [{update_paths, true}]),
+  relpkg_hot_installed
+catch C:E -> {relpkg_hot_failed, C, E}
+end,
+R.
+EOE
+}
+
+# rp_hot_health PID: this version's health check passes within its timeout
+# while the unit stays active on the same OS pid.
+rp_hot_health() {
+	_dl=$(($(date +%s) + ${RP_HEALTH_TIMEOUT:-30}))
+	_n=0
+	while :; do
+		_pid=$(systemctl show -p MainPID --value "$RP_UNIT" 2>/dev/null)
+		if [ "$_pid" != "$1" ] || ! rp_svc_active; then
+			rp_log "the node did not survive the hot upgrade (pid ${_pid:-none}, was $1)"
+			return 1
+		fi
+		if [ -n "$RP_HEALTH_CMD" ]; then
+			rp_as_user "$RP_STATE" "$RP_HEALTH_CMD" >/dev/null 2>&1 && return 0
+		elif [ -n "$RP_HEALTH_URL" ]; then
+			rp_http_ok "$RP_HEALTH_URL" && return 0
+		else
+			_n=$((_n + 1))
+			[ "$_n" -lt 10 ] || return 0
+		fi
+		[ "$(date +%s)" -lt "$_dl" ] || return 1
+		sleep 0.2
+	done
+}
+
+# rp_hot_try FROM: FROM -> this version hot when it can be.  0: done (state,
+# journal, current switched).  1: the caller takes the cold path from step
+# begun; what it should say about it is in RP_HOT_NOTE.  Nothing is left
+# that the cold path does not redo: it stops the node, whatever code it runs.
+rp_hot_try() {
+	RP_HOT_NOTE=
+	# blue-green packages switch slots instead (issue 14)
+	! rp_bg_mode || return 1
+	rp_hot_run "$1" && return 0
+	TX_STEP=begun
+	return 1
+}
+
+rp_hot_run() {
+	if ! rp_hot_plan "$1"; then
+		[ -z "$RP_HOT_WHY" ] || RP_HOT_NOTE="cold: $RP_HOT_WHY"
+		return 1
+	fi
+	_from=$1
+	_pid=$(systemctl show -p MainPID --value "$RP_UNIT" 2>/dev/null)
+	_t0=$(rp_now_ms)
+	TX_T0=$_t0
+	rp_txn_step hot || return 1
+	rp_log "hot $RP_HOT_DIR: $_from -> $RP_VERSION in the running node (pid $_pid; relup of $RP_HOT_RELUP)"
+	_out=$(rp_hot_eval "$_from" "$(rp_hot_expr)")
+	case $_out in
+	*relpkg_hot_installed*) ;;
+	*)
+		RP_HOT_NOTE="hot $RP_HOT_DIR failed in install_release ($(printf '%s' "$_out" | tr '\n' ' ' | cut -c1-300)): cold restart"
+		rp_log "$RP_HOT_NOTE"
+		return 1
+		;;
+	esac
+	if ! rp_hot_health "$_pid"; then
+		RP_HOT_NOTE="hot $RP_HOT_DIR: $RP_VERSION not healthy after install_release: cold restart"
+		rp_log "$RP_HOT_NOTE"
+		return 1
+	fi
+	_out=$(rp_hot_eval "$_from" "release_handler:make_permanent(\"$RP_VERSION\").")
+	case $_out in
+	ok | *"
+ok") ;;
+	*)
+		RP_HOT_NOTE="hot $RP_HOT_DIR: make_permanent failed ($(printf '%s' "$_out" | tr '\n' ' ' | cut -c1-300)): cold restart"
+		rp_log "$RP_HOT_NOTE"
+		return 1
+		;;
+	esac
+	# the point of no return: the node runs this version for good
+	_boot=$(rp_hot_boot)
+	[ -n "$_boot" ] || _boot=$(rp_kv "$RP_META/running" VERSION 2>/dev/null) || _boot=
+	[ -n "$_boot" ] || _boot=$_from
+	if ! rp_switch "$RP_VERSION"; then
+		rp_log "hot $RP_HOT_DIR done, but $RP_BASE/current cannot be switched: restarting $_from"
+		systemctl restart "$RP_UNIT" || true
+		rp_journal "$_from" "$RP_VERSION" failed - - "hot $RP_HOT_DIR done but current not switched: $_from restarted"
+		rp_state "$_from" "$RP_VERSION" failed "hot $RP_HOT_DIR: current not switched" || true
+		rp_txn_end
+		return 0
+	fi
+	_ms=$(($(rp_now_ms) - _t0))
+	{
+		printf 'RUNNING_FORMAT=1\nVERSION=%s\nSCHEMA=%s\n' "$RP_VERSION" "$RP_SCHEMA"
+		printf 'INVOCATION=%s\n' "$(rp_kv "$RP_META/running" INVOCATION 2>/dev/null)"
+		printf 'TIME=%s\nBOOT=%s\nPID=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$_boot" "$_pid"
+	} | rp_write "$RP_META/running" || true
+	rp_hook after-start "$RP_HOOK_AFTER_START" || true
+	msg="hot $RP_HOT_DIR (relup of $RP_HOT_RELUP; pid $_pid kept; $_ms ms)"
+	rp_journal "$_from" "$RP_VERSION" ok 0 - "$msg"
+	rm -f "$RP_FAILED"
+	if rp_state "$RP_VERSION" "$_from" ok "$msg" "$RP_SCHEMA"; then
+		rp_txn_end
+	else
+		rp_txn_step "done" || true
+	fi
+	for _d in "$RP_BASE"/live/* "$RP_BASE"/live/.*.relpkg-new; do
+		[ -e "$_d" ] || continue
+		case ${_d##*/} in "$RP_VERSION" | "$_boot") ;; *) rm -rf "$_d" ;; esac
+	done
+	rp_log "$RP_VERSION running, hot $RP_HOT_DIR from $_from (pid $_pid kept; no downtime)"
+	return 0
+}

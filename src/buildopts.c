@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 void buildopts_usage(FILE *f)
@@ -28,7 +29,7 @@ void buildopts_usage(FILE *f)
 		if (!d->flag)
 			continue;
 		char left[96];
-		snprintf(left, sizeof left, "--%s %s", d->flag, d->arg);
+		snprintf(left, sizeof left, "--%s%s%s", d->flag, *d->arg ? " " : "", d->arg);
 		fprintf(f, "  %-*s  %s\n", w, left, d->help);
 	}
 	fprintf(f, "  %-*s  %s\n", w, "--quiet, -q", "only errors on stderr (no warnings, no progress)");
@@ -223,10 +224,6 @@ static int check_bluegreen(enum setting_id id, const char *v)
 			if (isspace((unsigned char)*s) || *s == '%' || *s == '\'' || *s == '"' || *s == '\\')
 				return rp_usage("--%s '%s': character '%c' is not allowed", flag, v, *s);
 		return 0;
-	case CHK_YESNO:
-		if (strcmp(v, "yes") && strcmp(v, "no"))
-			return rp_usage("--%s '%s': expected yes or no", flag, v);
-		return 0;
 	default:
 		return 0;
 	}
@@ -340,8 +337,18 @@ static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
 	case CHK_ENVNAME:
 	case CHK_PORTS:
 	case CHK_SOCKET:
-	case CHK_YESNO:
 		return check_bluegreen(id, v);
+	case CHK_BOOL: {
+		static const char *const yes[] = { "yes", "true", "1", "on" }, *const no[] = { "no", "false", "0", "off" };
+		for (size_t i = 0; i < 4; i++)
+			if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
+				const char *n = !strcasecmp(v, yes[i]) ? "yes" : "no";
+				free(o->val[id]);
+				o->val[id] = xstrdup(n);
+				return 0;
+			}
+		return rp_usage("%s '%s': expected yes or no", settings[id].conf ? settings[id].conf : flag, v);
+	}
 	}
 	return 0;
 }
@@ -362,7 +369,11 @@ int buildopts_parse(struct buildopts *o, int argc, char **argv)
 			if (id == SET_COUNT)
 				return rp_usage("build: unknown option '--%.*s' (see relpkg build --help)", (int)len, nm);
 			const char *val = eq ? eq + 1 : NULL;
-			if (!val) {
+			if (settings[id].noarg) {
+				if (val)
+					return rp_usage("build: option '--%s' takes no value", settings[id].flag);
+				val = "yes";
+			} else if (!val) {
 				if (i + 1 >= argc)
 					return rp_usage("build: option '--%s' needs a value (%s)", settings[id].flag,
 							settings[id].arg);

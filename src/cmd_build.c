@@ -14,6 +14,7 @@
 #include "ingest.h"
 #include "payload.h"
 #include "recognise.h"
+#include "relup.h"
 #include "rpm_write.h"
 #include "sysfiles.h"
 #include "atomic.h"
@@ -410,6 +411,83 @@ static int check_commands(const struct pkgmeta *pm, const struct ingest *in, cha
 	return 0;
 }
 
+/* Hot upgrades (issue 13): whether this version can be upgraded to and
+ * from in place, and which versions its relup covers (relpkg-meta(5),
+ * HOT*; relpkg(1), HOT UPGRADES).  Never fails the build: a relup that
+ * cannot be read makes the version cold, with a warning. */
+static void hot_set(struct pkgmeta *pm, enum setting_id id, const char *v)
+{
+	*pkgmeta_slot(pm, id) = pkgmeta_keep(pm, xstrdup(v));
+}
+
+static void hot_meta(struct pkgmeta *pm, const struct ingest *in)
+{
+	const struct release *r = &pm->rel;
+	const char *why = NULL;
+	char reason[256] = "";
+	struct buf path = BUF_INIT;
+	hot_set(pm, SET_ERTS_VERSION, r->erts_vsn ? r->erts_vsn : "");
+	hot_set(pm, SET_HOT_UP_FROM, "");
+	hot_set(pm, SET_HOT_DOWN_TO, "");
+	hot_set(pm, SET_HOT_RESTART, "");
+	hot_set(pm, SET_HOT_LIBS, "");
+	const char *no = pkgmeta_get(pm, SET_NO_HOT);
+	if (no && !strcmp(no, "yes"))
+		why = "--no-hot";
+	else if (r->kind != REL_RELX && r->kind != REL_DISTILLERY)
+		why = r->kind == REL_MIX ? "a mix release (no release_handler upgrades)" : "not an OTP release";
+	else if (!r->erts_bundled)
+		why = "ERTS is not bundled";
+	const struct small_file *rel = NULL;
+	if (!why) {
+		buf_addf(&path, "releases/%s/%s.rel", r->version, r->relname);
+		rel = ingest_small(in, buf_str(&path));
+		if (!rel || rel->too_large)
+			why = "no readable releases/VSN/NAME.rel";
+	}
+	if (!why) {
+		char *libs = NULL;
+		int sasl = 0;
+		if (relup_rel_libs(rel->data, rel->len, &libs, &sasl, reason, sizeof reason) < 0) {
+			rp_warn("%s: %s: %s: upgrades to and from %s restart it (cold)", in->path, rel->name, reason,
+				r->version);
+			why = "its .rel file could not be read";
+		} else if (!sasl) {
+			why = "sasl is not in the release (release_handler)";
+		} else {
+			hot_set(pm, SET_HOT_LIBS, libs);
+		}
+		free(libs);
+	}
+	if (!why) {
+		buf_reset(&path);
+		buf_addf(&path, "releases/%s/relup", r->version);
+		const struct small_file *f = ingest_small(in, buf_str(&path));
+		struct relup ru;
+		if (f && f->too_large) {
+			rp_warn("%s: %s: %llu bytes, more than the %u relpkg reads: no hot upgrade to %s", in->path,
+				f->name, (unsigned long long)f->size, INGEST_SMALL_MAX, r->version);
+		} else if (f && relup_parse(f->data, f->len, &ru, reason, sizeof reason) < 0) {
+			rp_warn("%s: %s cannot be read (%s): no hot upgrade to or from %s through it", in->path,
+				f->name, reason, r->version);
+		} else if (f && strcmp(ru.vsn, r->version)) {
+			rp_warn("%s: %s is for version %s, not %s: not used", in->path, f->name, ru.vsn, r->version);
+			relup_free(&ru);
+		} else if (f) {
+			hot_set(pm, SET_HOT_UP_FROM, ru.up);
+			hot_set(pm, SET_HOT_DOWN_TO, ru.down);
+			hot_set(pm, SET_HOT_RESTART, ru.restart);
+			if (*ru.restart)
+				rp_warn("%s: %s restarts the emulator for %s: those transitions are cold", in->path,
+					f->name, ru.restart);
+			relup_free(&ru);
+		}
+	}
+	hot_set(pm, SET_HOT, why ? "no" : "yes");
+	hot_set(pm, SET_HOT_WHY, why ? why : "");
+	buf_free(&path);
+}
+
 static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct ingest *in,
 		     int64_t now, int sde_set)
 {
@@ -478,6 +556,7 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 		*schema = pkgmeta_keep(pm, infer_schema(in));
 	for (int i = 0; i < HOOK_POINTS; i++)
 		pm->hook[i] = pkgmeta_keep(pm, hook_lines(ov[SET_HOOK], hook_points[i]));
+	hot_meta(pm, in);
 	pm->metafile = pkgmeta_keep(pm, meta_text(pm));
 	const char *down = pkgmeta_get(pm, SET_MIGRATE_DOWN);
 	if (down && *down && !**schema)

@@ -68,6 +68,7 @@ int cmd_history(int argc, char **argv)
 			else
 				buf_adds(&b, "\"downtime_ms\": null, ");
 			json_field(&b, "migrations", e->migrations, 1);
+			buf_addf(&b, "\"hot\": %s, ", jentry_hot(e) ? "true" : "false");
 			json_field(&b, "message", e->message, 0);
 			buf_adds(&b, "}");
 		}
@@ -81,7 +82,9 @@ int cmd_history(int argc, char **argv)
 		char (*dt)[32] = xcalloc(j.n, sizeof *dt);
 		for (size_t i = 0; i < j.n; i++) {
 			const struct jentry *e = &j.v[i];
-			if (strcmp(e->downtime_ms, "-") && *e->downtime_ms)
+			if (jentry_hot(e))
+				strcpy(dt[i], "0 ms (hot)");
+			else if (strcmp(e->downtime_ms, "-") && *e->downtime_ms)
 				snprintf(dt[i], sizeof dt[i], "%s ms", e->downtime_ms);
 			else
 				strcpy(dt[i], "-");

@@ -3,6 +3,7 @@
  * rpm_pkg.c, never by dpkg or rpm), as text or as one JSON object. */
 #include "buf.h"
 #include "error.h"
+#include "journal.h"
 #include "pkginfo.h"
 #include "text.h"
 
@@ -72,6 +73,46 @@ static void json_field(struct buf *b, const char *key, const char *val)
 	buf_adds(b, ",\n");
 }
 
+/* Hot upgrades (issue 13): what a relpkg package's metadata says about
+ * its relup (relpkg-meta(5), HOT*); NULL for other packages and for
+ * packages of earlier relpkg versions. */
+struct hotinfo {
+	const char *hot, *why, *up, *down, *restart, *erts;
+};
+
+static int hot_info(struct kvfile *kv, const struct pkginfo *pi, struct hotinfo *h)
+{
+	memset(h, 0, sizeof *h);
+	if (!pi->relpkg_meta)
+		return 0;
+	kv_parse_meta(pi->relpkg_meta, kv);
+	h->hot = kv_get(kv, "HOT");
+	if (!h->hot)
+		return 0;
+	h->why = kv_str(kv, "HOT_WHY");
+	h->up = kv_str(kv, "HOT_UP_FROM");
+	h->down = kv_str(kv, "HOT_DOWN_TO");
+	h->restart = kv_str(kv, "HOT_RESTART");
+	h->erts = kv_str(kv, "ERTS_VERSION");
+	return 1;
+}
+
+/* "yes (relup: up from A B; down to A)" / "no (why)" */
+static void hot_text(struct buf *b, const struct hotinfo *h)
+{
+	if (strcmp(h->hot, "yes")) {
+		buf_addf(b, "no (%s)", *h->why ? h->why : "not hot-capable");
+		return;
+	}
+	if (!*h->up && !*h->down)
+		buf_adds(b, "yes (no relup: a hot downgrade target only)");
+	else
+		buf_addf(b, "yes (relup: up from %s; down to %s)", *h->up ? h->up : "none",
+			 *h->down ? h->down : "none");
+	if (*h->restart)
+		buf_addf(b, "; emulator restart (cold): %s", h->restart);
+}
+
 static void print_json(const struct pkginfo *pi, struct buf *b)
 {
 	buf_adds(b, "{\n");
@@ -86,6 +127,22 @@ static void print_json(const struct pkginfo *pi, struct buf *b)
 		buf_addf(b, "  \"installed_size\": %llu,\n", (unsigned long long)pi->installed_size);
 	else
 		buf_adds(b, "  \"installed_size\": null,\n");
+	struct kvfile kv = { 0 };
+	struct hotinfo h;
+	if (hot_info(&kv, pi, &h)) {
+		buf_addf(b, "  \"hot\": {\"capable\": %s, \"why\": ", strcmp(h.hot, "yes") ? "false" : "true");
+		text_json(b, h.why);
+		buf_adds(b, ", \"erts\": ");
+		text_json(b, h.erts);
+		buf_adds(b, ", \"up_from\": ");
+		text_json(b, h.up);
+		buf_adds(b, ", \"down_to\": ");
+		text_json(b, h.down);
+		buf_adds(b, ", \"emulator_restart\": ");
+		text_json(b, h.restart);
+		buf_adds(b, "},\n");
+	}
+	kv_free(&kv);
 	buf_adds(b, "  \"scripts\": [");
 	for (size_t i = 0; i < pi->nscripts; i++) {
 		buf_adds(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
@@ -126,6 +183,15 @@ static void print_text(const struct pkginfo *pi, struct buf *b)
 		buf_addf(b, "%-15s %llu bytes\n", "installed-size:", (unsigned long long)pi->installed_size);
 	else
 		text_field(b, "installed-size:", NULL);
+	struct kvfile kv = { 0 };
+	struct hotinfo h;
+	if (hot_info(&kv, pi, &h)) {
+		struct buf t = BUF_INIT;
+		hot_text(&t, &h);
+		text_field(b, "hot:", buf_str(&t));
+		buf_free(&t);
+	}
+	kv_free(&kv);
 	buf_addf(b, "scripts:%s\n", pi->nscripts ? "" : " (none)");
 	for (size_t i = 0; i < pi->nscripts; i++)
 		buf_addf(b, "  %-14s %zu bytes\n", pi->scripts[i].name, pi->scripts[i].size);

@@ -178,6 +178,10 @@ static void read_stale_live(struct status *st)
 			continue;
 		if ((st->running && !strcmp(e->d_name, st->running)) || !strcmp(e->d_name, st->current))
 			continue;
+		/* hot upgrades: the tree the node booted from stays while it runs */
+		const char *boot = kv_get(&st->rs.running, "BOOT");
+		if (st->verified && boot && !strcmp(e->d_name, boot))
+			continue;
 		st->stale = xrealloc(st->stale, (st->nstale + 1) * sizeof *st->stale);
 		struct buf t = BUF_INIT;
 		buf_addf(&t, "%s/%s", p.p, e->d_name);
@@ -334,6 +338,9 @@ static void print_text(const struct status *st)
 		       atol(st->mainpid) > 0 ? ", main pid " : "", atol(st->mainpid) > 0 ? st->mainpid : "");
 	else
 		printf("active: unknown (no systemd)\n");
+	if (st->verified && !empty(kv_get(&st->rs.running, "BOOT")))
+		printf("hot: %s runs in the node booted from %s (pid %s kept)\n", st->running,
+		       kv_get(&st->rs.running, "BOOT"), kv_str(&st->rs.running, "PID"));
 	printf("current: %s\n", st->current[0] ? st->current : "-");
 	if (st->slot[0])
 		printf("slot: %s (%s@%s.service, blue-green)\n", st->slot, st->name, st->slot);

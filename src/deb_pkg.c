@@ -264,6 +264,17 @@ static void set_owner(char **dst, const char *name, int64_t id)
 /* Reads the entry's data; in verify mode its md5 goes to d->md5[idx]. */
 static int data_content(struct debread *d, struct archive *a, size_t idx, const char *path)
 {
+	if (d->mode != PKG_VERIFY && !d->pi->relpkg_meta && pkginfo_is_relpkg_meta(path)) {
+		/* inspect shows a relpkg package's hot-upgrade coverage */
+		struct buf mb = BUF_INIT;
+		if (pkg_read_member(a, &mb, PKGINFO_META_MAX, path) < 0) {
+			buf_free(&mb);
+			rp_err_clear();
+			return 0;
+		}
+		d->pi->relpkg_meta = buf_detach(&mb);
+		return 0;
+	}
 	if (d->mode != PKG_VERIFY)
 		return archive_read_data_skip(a) == ARCHIVE_OK ? 0
 		       : rp_err("data.tar: %s: %s", path, archive_error_string(a));

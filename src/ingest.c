@@ -421,6 +421,7 @@ static int is_recognition_file(const char *name)
 	const char *base = base_name(name);
 	size_t bl = strlen(base);
 	return !strcmp(base, "start_erl.data") || !strcmp(base, "RELEASES") || !strcmp(base, "COOKIE") ||
+	       !strcmp(base, "relup") || /* hot upgrades: src/relup.c */
 	       (bl > 4 && !strcmp(base + bl - 4, ".rel"));
 }
 

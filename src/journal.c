@@ -179,6 +179,13 @@ int kv_read(const char *path, int shquoted, struct kvfile *kv)
 	return 0;
 }
 
+void kv_parse_meta(const char *text, struct kvfile *kv)
+{
+	memset(kv, 0, sizeof *kv);
+	kv->present = 1;
+	parse_shquoted(text, kv);
+}
+
 const char *kv_get(const struct kvfile *kv, const char *key)
 {
 	for (size_t i = kv->n; i-- > 0;)
@@ -245,4 +252,9 @@ int meta_read(const char *root, const char *name, const char *version, struct kv
 	int rc = kv_read(p.p, 1, meta);
 	buf_free(&p);
 	return rc;
+}
+
+int jentry_hot(const struct jentry *e)
+{
+	return !strcmp(e->result, "ok") && (!strncmp(e->message, "hot up ", 7) || !strncmp(e->message, "hot down ", 9));
 }

@@ -16,6 +16,10 @@ struct jentry {
 	char *time, *from, *to, *result, *downtime_ms, *migrations, *message;   /* owned */
 };
 
+/* A hot transition (relpkg(1), HOT UPGRADES): the node kept running; its
+ * message starts "hot up" or "hot down" (the format is unchanged). */
+int jentry_hot(const struct jentry *e);
+
 struct journal {
 	struct jentry *v;
 	size_t n;
@@ -39,6 +43,9 @@ struct kvfile {
  * files write them (KEY='it'\''s', values may span lines).  A missing
  * file is an empty one (present 0).  0, or -1 after rp_err(). */
 int kv_read(const char *path, int shquoted, struct kvfile *kv);
+/* Parses a relpkg-meta(5) text already in memory (a package's, for
+ * inspect: hot-upgrade coverage). */
+void kv_parse_meta(const char *text, struct kvfile *kv);
 /* The value of the last line setting key, or NULL. */
 const char *kv_get(const struct kvfile *kv, const char *key);
 /* The value, or "" when absent. */

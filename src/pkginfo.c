@@ -43,6 +43,7 @@ void pkginfo_release(struct pkginfo *pi)
 		free(f->path), free(f->target), free(f->user), free(f->group);
 	}
 	free(pi->files);
+	free(pi->relpkg_meta);
 	memset(pi, 0, sizeof *pi);
 }
 
@@ -91,4 +92,18 @@ int pkg_read_member(struct archive *a, struct buf *out, size_t max, const char *
 			return rp_err("%s: larger than %zu bytes", what, max);
 		buf_add(out, chunk, (size_t)r);
 	}
+}
+
+int pkginfo_is_relpkg_meta(const char *path)
+{
+	if (path[0] == '.')
+		path++;
+	if (strncmp(path, "/opt/", 5))
+		return 0;
+	const char *n = path + 5, *m = strchr(n, '/');
+	if (!m || m == n || strncmp(m, "/meta/", 6))
+		return 0;
+	const char *v = m + 6;
+	size_t vl = strlen(v);
+	return vl > 5 && !strchr(v, '/') && !strcmp(v + vl - 5, ".meta");
 }

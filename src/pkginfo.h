@@ -38,7 +38,14 @@ struct pkginfo {
 	size_t nscripts;
 	struct pkgfile *files;
 	size_t nfiles, capfiles;
+	char *relpkg_meta;      /* inspect: a relpkg package's /opt/NAME/meta/V.meta text
+	                         * (relpkg-meta(5)), or NULL */
 };
+
+/* path is a relpkg per-version metadata file, /opt/NAME/meta/VERSION.meta
+ * ("./" or "/" first). */
+int pkginfo_is_relpkg_meta(const char *path);
+#define PKGINFO_META_MAX (64u << 10)
 
 /* Reads path (format from its first bytes) into pi.  0, or -1 after
  * rp_err() with a message not yet naming path.  pi must be released

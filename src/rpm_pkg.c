@@ -565,6 +565,41 @@ static int verify(struct rpmread *r)
 	return read_payload(r);
 }
 
+/* inspect: a relpkg package's per-version metadata (hot-upgrade coverage),
+ * read from the payload up to that entry; only when the header lists one.
+ * Anything that goes wrong leaves pi->relpkg_meta NULL: inspect shows what
+ * it can. */
+static void read_relpkg_meta(struct rpmread *r)
+{
+	int listed = 0;
+	for (uint32_t i = 0; i < r->rf.n && !listed; i++)
+		listed = pkginfo_is_relpkg_meta(r->rf.path[i]);
+	if (!listed)
+		return;
+	const char *fmt = rpmhdr_str(&r->hdr, RPMTAG_PAYLOADFORMAT);
+	struct archive *a = archive_read_new();
+	archive_read_support_format_cpio(a);
+	if ((fmt && strcmp(fmt, "cpio")) || filter_for(a, rpmhdr_str(&r->hdr, RPMTAG_PAYLOADCOMPRESSOR)) < 0 ||
+	    lseek(r->fd, r->payload_off, SEEK_SET) < 0 || archive_read_open_fd(a, r->fd, 1 << 16) != ARCHIVE_OK) {
+		archive_read_free(a);
+		rp_err_clear();
+		return;
+	}
+	struct archive_entry *ae;
+	while (archive_read_next_header(a, &ae) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ae);
+		if (!name || !pkginfo_is_relpkg_meta(name) || archive_entry_filetype(ae) != AE_IFREG)
+			continue;
+		struct buf mb = BUF_INIT;
+		if (pkg_read_member(a, &mb, PKGINFO_META_MAX, name) == 0)
+			r->pi->relpkg_meta = buf_detach(&mb);
+		buf_free(&mb);
+		break;
+	}
+	archive_read_free(a);
+	rp_err_clear();
+}
+
 int rpm_pkg_read(int fd, struct pkginfo *pi, enum pkgmode mode)
 {
 	struct rpmread r = { .fd = fd, .pi = pi };
@@ -575,6 +610,8 @@ int rpm_pkg_read(int fd, struct pkginfo *pi, enum pkgmode mode)
 		rc = read_files(&r);
 	if (rc == 0 && mode == PKG_VERIFY)
 		rc = verify(&r);
+	if (rc == 0 && mode == PKG_INSPECT)
+		read_relpkg_meta(&r);
 	rfiles_free(&r.rf);
 	rpmhdr_free(&r.sig);
 	rpmhdr_free(&r.hdr);

@@ -47,7 +47,7 @@ enum setting_check {
 	CHK_ENVNAME,            /* an environment variable's name */
 	CHK_PORTS,              /* two different TCP ports: P1,P2 */
 	CHK_SOCKET,             /* an absolute path without white space or '%' */
-	CHK_YESNO,              /* yes or no */
+	CHK_BOOL,               /* yes/no, true/false, 1/0, on/off -> "yes" or "no" */
 };
 
 struct setting {
@@ -62,6 +62,7 @@ struct setting {
 	                         * 0: the value is in pkgmeta.val[SET_ID] */
 	const char *meta;       /* relpkg-meta(5) key; NULL: not in the file */
 	const char *token;      /* hook token @TOKEN@ and variable RP_TOKEN; NULL: none */
+	int noarg;              /* a switch: --FLAG takes no value and means "yes" */
 };
 
 /* PM(field): the pkgmeta field a row's value lands in (settings.c only). */
@@ -166,8 +167,19 @@ struct setting {
 	  .help = "blue-green: flips another router instead of haproxy (run as root)", \
 	  .meta = "ROUTER_CMD", .token = "ROUTER_CMD") \
 	X(MIGRATE_ONLINE, .flag = "migrate-online", .arg = "yes|no", .conf = "migrate-online", .def = "no", \
-	  .check = CHK_YESNO, .help = "blue-green: the migrations are expand/contract (both versions run on them)", \
+	  .check = CHK_BOOL, .help = "blue-green: the migrations are expand/contract (both versions run on them)", \
 	  .meta = "MIGRATE_ONLINE", .token = "MIGRATE_ONLINE") \
+	/* hot upgrades (issue 13): --no-hot, and what the build derives from \
+	 * the release's relup (src/relup.c; relpkg-meta(5), "HOT UPGRADES") */ \
+	X(NO_HOT, .flag = "no-hot", .arg = "", .conf = "no-hot", .check = CHK_BOOL, .noarg = 1, \
+	  .help = "never upgrade this version hot (relup): every transition restarts") \
+	X(HOT, .meta = "HOT", .token = "HOT") \
+	X(HOT_WHY, .meta = "HOT_WHY") \
+	X(ERTS_VERSION, .meta = "ERTS_VERSION", .token = "ERTS_VERSION") \
+	X(HOT_UP_FROM, .meta = "HOT_UP_FROM", .token = "HOT_UP_FROM") \
+	X(HOT_DOWN_TO, .meta = "HOT_DOWN_TO", .token = "HOT_DOWN_TO") \
+	X(HOT_RESTART, .meta = "HOT_RESTART") \
+	X(HOT_LIBS, .meta = "HOT_LIBS", .token = "HOT_LIBS") \
 	/* end of BUILD_SETTINGS: a new row goes above this line */
 
 #define SETTING_ID(id, ...) SET_##id,

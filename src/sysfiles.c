@@ -145,6 +145,12 @@ void sysfiles_sandbox(struct buf *out, const struct pkgmeta *pm)
 static int bluegreen(const struct pkgmeta *pm);
 static char *bg_unit(const struct pkgmeta *pm);
 static void bg_add(struct manifest *m, const struct pkgmeta *pm);
+/* The package can be upgraded hot (relpkg-meta(5), HOT): cmd_build.c decides. */
+int sysfiles_hot(const struct pkgmeta *pm)
+{
+	const char *h = pkgmeta_get(pm, SET_HOT);
+	return h && !strcmp(h, "yes");
+}
 
 char *sysfiles_unit(const struct pkgmeta *pm)
 {
@@ -168,9 +174,17 @@ char *sysfiles_unit(const struct pkgmeta *pm)
 	/* '+': as root, outside the sandbox; refuses to start a version on a
 	 * schema not its own (relpkg-state(5)) */
 	buf_addf(&b, "ExecStartPre=+/opt/%s/relpkg-guard\n", n);
+	int hot = sysfiles_hot(pm);
+	if (hot) {
+		/* hot upgrades (issue 13): release_handler's RELDIR is runtime
+		 * state, rebuilt at each start by the service user; a node can
+		 * end with exit status 0 after a failed upgrade: always restart */
+		buf_addf(&b, "Environment=RELDIR=/run/%s/releases\n", n);
+		buf_addf(&b, "ExecStartPre=/opt/%s/relpkg-reldir\n", n);
+	}
 	buf_adds(&b, "ExecStart=");
 	add_unit_escaped(&b, pm->start_cmd);
-	buf_adds(&b, "\nRestart=on-failure\nRestartSec=2\nTimeoutStopSec=60\n");
+	buf_addf(&b, "\nRestart=%s\nRestartSec=2\nTimeoutStopSec=60\n", hot ? "always" : "on-failure");
 	buf_adds(&b, "# The sandbox (the maintainer scripts run migrations and health\n"
 		 "# commands in the same one); relpkg(1) says why each setting is there.\n");
 	for (size_t i = 0; i < sizeof sandbox / sizeof *sandbox; i++) {
@@ -240,6 +254,20 @@ int sysfiles_add(struct manifest *m, const struct pkgmeta *pm)
 	}
 	manifest_add_file(m, path.p, 0755, guard, strlen(guard), 0);
 	free(guard);
+	if (sysfiles_hot(pm)) {
+		/* the unit's start-up step of hot upgrades: root's file, run as
+		 * the service user */
+		buf_reset(&path);
+		buf_addf(&path, "opt/%s/relpkg-reldir", n);
+		char *rd = hooks_render("reldir.sh", pm, FMT_DEB);
+		if (!rd) {
+			buf_free(&path);
+			buf_free(&text);
+			return -1;
+		}
+		manifest_add_file(m, path.p, 0755, rd, strlen(rd), 0);
+		free(rd);
+	}
 
 	/* the unit */
 	add_dir(m, "lib", EF_RPM_UNOWNED);

@@ -17,6 +17,9 @@ void sysfiles_add_prefix(struct manifest *m, const struct pkgmeta *pm);
 int sysfiles_add(struct manifest *m, const struct pkgmeta *pm);
 /* The unit file text (malloc'd). */
 char *sysfiles_unit(const struct pkgmeta *pm);
+/* 1 when pm can be upgraded hot (issue 13): its unit rebuilds a runtime
+ * RELDIR at each start (/opt/NAME/relpkg-reldir) and restarts always. */
+int sysfiles_hot(const struct pkgmeta *pm);
 /* Appends the unit's sandbox as systemd properties for a transient unit
  * (`systemd-run -p KEY=VALUE` each): newline-separated KEY=VALUE lines,
  * no trailing newline; User=, Group=, EnvironmentFile= and the hardening,
