@@ -18,7 +18,7 @@ B := build
 
 OBJS := main.o cmd_build.o cmd_status.o cmd_rollback.o cmd_pin.o cmd_history.o rollback.o pin.o journal.o exec.o buildopts.o settings.o ingest.o recognise.o \
         manifest.o version.o hooks.o hooks_gen.o sysfiles.o zsink.o \
-        digest.o payload.o deb_write.o rpm_write.o rpm_header.o deps.o \
+        digest.o payload.o deb_write.o rpm_write.o rpm_header.o deps.o sign.o \
         atomic.o error.o buf.o clock.o text.o gunzip.o elfarch.o \
         cmd_repo.o repo.o repo_apt.o repo_rpm.o \
         cmd_vercmp.o solve.o cmd_inspect.o cmd_verify.o pkginfo.o deb_pkg.o rpm_pkg.o

@@ -2,6 +2,7 @@
  * read through the settings table (settings.h); the package metadata's
  * ownership.  See buildopts.h. */
 #include "buildopts.h"
+#include "sign.h"
 #include "buf.h"
 #include "error.h"
 #include "recognise.h"
@@ -246,6 +247,10 @@ static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
 	case CHK_SIZE:
 		if (parse_size(v, &o->max_size_n) < 0)
 			return rp_usage("--%s '%s': expected a size in bytes, e.g. 16G, 512M or 1000000", flag, v);
+		return 0;
+	case CHK_SIGNKEY:
+		if (!sign_keyid_ok(v))
+			return rp_usage("--%s '%s': expected a gpg key id, fingerprint or user id", flag, v);
 		return 0;
 	}
 	return 0;

@@ -42,6 +42,7 @@ enum setting_check {
 	CHK_SECONDS,            /* 1 to 86400 */
 	CHK_HOOKS,              /* POINT:CMD lines, POINT from hook_points[] */
 	CHK_SIZE,               /* bytes with K M G T suffixes -> buildopts.max_size_n */
+	CHK_SIGNKEY,            /* a gpg key id (sign_keyid_ok) */
 };
 
 struct setting {
@@ -136,6 +137,9 @@ struct setting {
 	  .help = "refuse a release that expands to more than SIZE bytes (K M G T suffixes; default 16G)") \
 	X(CONFIG, .flag = "config", .arg = "FILE", \
 	  .help = "config file (default ./relpkg.conf if present)") \
+	/* issue 15: signing */ \
+	X(SIGN_KEY, .flag = "sign-key", .arg = "KEYID", .conf = "sign-key", .check = CHK_SIGNKEY, \
+	  .help = "sign the packages with this gpg key (rpm header signature, deb _gpgorigin)") \
 	/* end of BUILD_SETTINGS: a new row goes above this line */
 
 #define SETTING_ID(id, ...) SET_##id,
