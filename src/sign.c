@@ -3,8 +3,12 @@
 #include "atomic.h"
 #include "error.h"
 #include "exec.h"
+#include "rpm_header.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -238,5 +242,150 @@ int sign_export_key(const char *key, struct buf *out)
 	int rc = gpg_status(exec_capture(argv, out, 0), key, "export the public key");
 	if (rc == 0 && out->len == before)
 		rc = rp_err("gpg exported no public key for '%s'", key);
+	return rc;
+}
+
+/* ---- packages ---- */
+
+/* --keyring: an .rpm's header signature (RSA/DSA tag) over the main
+ * header and, when present, its header+payload signature (PGP/GPG tag). */
+static int verify_rpm_sig(int fd, const char *keyring)
+{
+	struct rpmhdr sig, hdr;
+	if (rpmhdr_read_pkg(fd, &sig, &hdr) < 0)
+		return -1;
+	int rc = -1;
+	struct stat st;
+	off_t poff = lseek(fd, 0, SEEK_CUR);
+	if (poff < 0 || fstat(fd, &st) < 0) {
+		rp_errno("seek");
+		goto out;
+	}
+	uint32_t hl = 0, pl = 0;
+	const unsigned char *hs = rpmhdr_bin(&sig, RPMSIGTAG_RSA, &hl);
+	if (!hs)
+		hs = rpmhdr_bin(&sig, RPMSIGTAG_DSA, &hl);
+	const unsigned char *ps = rpmhdr_bin(&sig, RPMSIGTAG_PGP, &pl);
+	if (!ps)
+		ps = rpmhdr_bin(&sig, RPMSIGTAG_GPG, &pl);
+	if (!hs && !ps) {
+		rp_err("not signed (no OpenPGP signature in the signature header; build with --sign-key)");
+		goto out;
+	}
+	struct sign_part parts[2] = { { .p = hdr.blob, .len = hdr.len },
+				      { .fd = fd, .off = poff, .len = (size_t)(st.st_size - poff) } };
+	if (hs && sign_verify(keyring, hs, hl, parts, 1) < 0) {
+		rp_err_context("header signature");
+		goto out;
+	}
+	if (ps && sign_verify(keyring, ps, pl, parts, 2) < 0) {
+		rp_err_context("header+payload signature");
+		goto out;
+	}
+	rc = 0;
+out:
+	rpmhdr_free(&sig);
+	rpmhdr_free(&hdr);
+	return rc;
+}
+
+/* --keyring: a .deb's debsigs origin signature (_gpgorigin) over
+ * debian-binary, control.tar.* and data.tar.* concatenated. */
+static int verify_deb_sig(int fd, const char *keyring)
+{
+	struct archive *a = archive_read_new();
+	struct buf sig = BUF_INIT;
+	int rc = -1, scratch = scratch_open(getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	size_t total = 0;
+	archive_read_support_format_ar(a);
+	archive_read_support_filter_none(a);
+	if (scratch < 0)
+		goto out;
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
+		rp_err("%s", archive_error_string(a));
+		goto out;
+	}
+	struct archive_entry *ae;
+	int r, seen = 0;
+	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+		const char *nm = archive_entry_pathname(ae);
+		int origin = nm && !strcmp(nm, "_gpgorigin");
+		if (!nm || (nm[0] == '_' && !origin))
+			continue;
+		if (origin)
+			seen = 1;
+		const void *p;
+		size_t n;
+		la_int64_t off;
+		while ((r = archive_read_data_block(a, &p, &n, &off)) == ARCHIVE_OK) {
+			if (origin) {
+				if (sig.len + n > (1u << 20)) {
+					rp_err("_gpgorigin: larger than 1 MiB");
+					goto out;
+				}
+				buf_add(&sig, p, n);
+			} else if (write_all(scratch, p, n, "scratch") < 0) {
+				goto out;
+			} else {
+				total += n;
+			}
+		}
+		if (r != ARCHIVE_EOF) {
+			rp_err("ar: %s", archive_error_string(a));
+			goto out;
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		rp_err("ar: %s", archive_error_string(a));
+		goto out;
+	}
+	if (!seen) {
+		rp_err("not signed (no _gpgorigin member; build with --sign-key)");
+		goto out;
+	}
+	struct sign_part part = { .fd = scratch, .off = 0, .len = total };
+	if (sign_verify(keyring, (const unsigned char *)sig.p, sig.len, &part, 1) < 0) {
+		rp_err_context("_gpgorigin");
+		goto out;
+	}
+	rc = 0;
+out:
+	archive_read_free(a);
+	if (scratch >= 0)
+		close(scratch);
+	buf_free(&sig);
+	return rc;
+}
+
+int sign_check_pkg(const char *path, const char *keyring)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rp_errno("%s", path);
+	unsigned char m[8] = { 0 };
+	int rc;
+	if (pread(fd, m, sizeof m, 0) == 8 && !memcmp(m, "!<arch>\n", 8))
+		rc = verify_deb_sig(fd, keyring);
+	else
+		rc = verify_rpm_sig(fd, keyring);
+	close(fd);
+	return rc;
+}
+
+int sign_check_pkg_key(const char *path, const struct buf *key)
+{
+	struct buf dir = BUF_INIT, kr = BUF_INIT;
+	if (scratch_dir(&dir) < 0) {
+		buf_free(&dir);
+		return -1;
+	}
+	buf_addf(&kr, "%s/key.asc", dir.p);
+	struct sign_part kp = { .p = key->p, .len = key->len };
+	int rc = write_parts(kr.p, &kp, 1);
+	if (rc == 0)
+		rc = sign_check_pkg(path, kr.p);
+	scratch_rm(&dir, (const char *[]){ "key.asc", NULL });
+	buf_free(&dir);
+	buf_free(&kr);
 	return rc;
 }

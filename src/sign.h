@@ -40,4 +40,11 @@ int sign_verify(const char *keyring, const unsigned char *sig, size_t siglen,
 /* The armored public key of key, appended to out (gpg --export --armor). */
 int sign_export_key(const char *key, struct buf *out);
 
+/* Checks the signatures of a .deb (_gpgorigin) or an .rpm (header, and
+ * header+payload when present) against keyring; an unsigned package
+ * fails.  0, or -1 after rp_err(). */
+int sign_check_pkg(const char *path, const char *keyring);
+/* The same against one armored key held in memory. */
+int sign_check_pkg_key(const char *path, const struct buf *key);
+
 #endif
