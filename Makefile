@@ -129,15 +129,17 @@ faults: all
 # Everything in man/ (section from the suffix) and the bash completion.
 # uninstall removes exactly these files (directories are left alone).
 COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DATADIR ?= $(PREFIX)/share/relpkg
 MAN1    := $(sort $(wildcard man/*.1))
 MAN5    := $(sort $(wildcard man/*.5))
-INSTALLED := $(BINDIR)/relpkg $(COMPDIR)/relpkg \
+INSTALLED := $(BINDIR)/relpkg $(COMPDIR)/relpkg $(DATADIR)/relpkg.rpmlintrc \
              $(patsubst man/%,$(MANDIR)/man1/%,$(MAN1)) \
              $(patsubst man/%,$(MANDIR)/man5/%,$(MAN5))
 
 install: $(B)/relpkg
 	install -D -m 0755 $(B)/relpkg $(DESTDIR)$(BINDIR)/relpkg
 	install -D -m 0644 completion/relpkg.bash $(DESTDIR)$(COMPDIR)/relpkg
+	install -D -m 0644 tests/data/relpkg.rpmlintrc $(DESTDIR)$(DATADIR)/relpkg.rpmlintrc
 	for m in $(MAN1); do \
 	    install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/$${m#man/} || exit 1; done
 	for m in $(MAN5); do \
