@@ -122,6 +122,35 @@ for m in debian-binary control.tar.gz data.tar.gz; do
 done
 expect_eq "deb: two signed builds have the same members but _gpgorigin" "$same" yes
 
+# --- smaller rpm headers (issue 15): each script carries only the lib.sh functions it reaches
+hdr_size() {
+	python3 - "$1" <<'EOF'
+import sys, struct
+b = open(sys.argv[1], 'rb').read()
+il, dl = struct.unpack('>II', b[96 + 8:96 + 16])
+off = 96 + 16 + 16 * il + dl
+off += (8 - off % 8) % 8
+il2, dl2 = struct.unpack('>II', b[off + 8:off + 16])
+print(16 + 16 * il2 + dl2)
+EOF
+}
+urpm=$(ls "$T"/u/*.rpm)
+libsz=$(grep -v '^[[:space:]]*#' "$TOP/hooks/lib.sh" | wc -c)
+total=0
+for tag in PREIN POSTIN PREUN POSTUN; do
+	n=$(rpm -qp --qf "%{$tag}" "$urpm" | wc -c)
+	total=$((total + n))
+	if [ "$n" -lt "$libsz" ]; then
+		pass "rpm $tag ($n bytes) is smaller than the whole library ($libsz bytes)"
+	else
+		fail "rpm $tag is smaller than the whole library" "$n >= $libsz"
+	fi
+	rpm -qp --qf "%{$tag}" "$urpm" >"$T/script.$tag"
+	check "rpm $tag is valid sh (sh -n)" sh -n "$T/script.$tag"
+done
+hs=$(hdr_size "$urpm")
+note "rpm header of the sample: $hs bytes, scripts $total bytes; with the whole library in each of the 4 scripts ($libsz bytes each, as before issue 15) it would be about $((hs - total + 4 * libsz)) bytes; the .rpm is $(stat -c %s "$urpm") bytes, the .deb $(stat -c %s "$T"/u/*.deb)"
+
 # --- the store ----------------------------------------------------------------------
 S="$T/store"
 out=$("$RELPKG" repo add -q "$S" --sign-key "$FPR" "$T"/u/*.rpm 2>&1)
