@@ -18,7 +18,7 @@ B := build
 
 OBJS := main.o cmd_build.o cmd_status.o cmd_rollback.o cmd_pin.o cmd_history.o rollback.o pin.o journal.o exec.o buildopts.o settings.o ingest.o recognise.o \
         manifest.o version.o hooks.o hooks_gen.o sysfiles.o zsink.o \
-        digest.o payload.o deb_write.o rpm_write.o rpm_header.o deps.o \
+        digest.o payload.o deb_write.o rpm_write.o rpm_header.o deps.o sign.o \
         atomic.o error.o buf.o clock.o text.o gunzip.o elfarch.o progress.o \
         cmd_repo.o repo.o repo_apt.o repo_rpm.o \
         cmd_vercmp.o solve.o cmd_inspect.o cmd_verify.o pkginfo.o deb_pkg.o rpm_pkg.o \
@@ -131,15 +131,17 @@ faults: all
 # Everything in man/ (section from the suffix) and the bash completion.
 # uninstall removes exactly these files (directories are left alone).
 COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DATADIR ?= $(PREFIX)/share/relpkg
 MAN1    := $(sort $(wildcard man/*.1))
 MAN5    := $(sort $(wildcard man/*.5))
-INSTALLED := $(BINDIR)/relpkg $(COMPDIR)/relpkg \
+INSTALLED := $(BINDIR)/relpkg $(COMPDIR)/relpkg $(DATADIR)/relpkg.rpmlintrc \
              $(patsubst man/%,$(MANDIR)/man1/%,$(MAN1)) \
              $(patsubst man/%,$(MANDIR)/man5/%,$(MAN5))
 
 install: $(B)/relpkg
 	install -D -m 0755 $(B)/relpkg $(DESTDIR)$(BINDIR)/relpkg
 	install -D -m 0644 completion/relpkg.bash $(DESTDIR)$(COMPDIR)/relpkg
+	install -D -m 0644 tests/data/relpkg.rpmlintrc $(DESTDIR)$(DATADIR)/relpkg.rpmlintrc
 	for m in $(MAN1); do \
 	    install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/$${m#man/} || exit 1; done
 	for m in $(MAN5); do \

@@ -56,6 +56,10 @@ RP_SANDBOX=@SANDBOX@
 @SETTINGS@
 }
 
+# A script carries only the functions it reaches (src/hooks.c): some of
+# these are unused in some scripts.
+# shellcheck disable=SC2034
+{
 RP_BASE="/opt/$RP_NAME"
 RP_STATE="/var/lib/$RP_NAME"
 RP_LOGDIR="/var/log/$RP_NAME"
@@ -65,6 +69,7 @@ RP_FAILED="$RP_META/failed"
 RP_ENVFILE="/etc/$RP_NAME/$RP_NAME.env"
 RP_UNIT="$RP_NAME.service"
 RP_NOT_STARTED=
+}
 
 rp_log() {
 	echo "relpkg($RP_NAME $RP_VERSION): $*" >&2

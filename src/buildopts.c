@@ -2,6 +2,7 @@
  * read through the settings table (settings.h); the package metadata's
  * ownership.  See buildopts.h. */
 #include "buildopts.h"
+#include "sign.h"
 #include "buf.h"
 #include "error.h"
 #include "release.h"
@@ -349,6 +350,10 @@ static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
 			}
 		return rp_usage("%s '%s': expected yes or no", settings[id].conf ? settings[id].conf : flag, v);
 	}
+	case CHK_SIGNKEY:
+		if (!sign_keyid_ok(v))
+			return rp_usage("--%s '%s': expected a gpg key id, fingerprint or user id", flag, v);
+		return 0;
 	}
 	return 0;
 }

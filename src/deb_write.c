@@ -1,5 +1,6 @@
 /* deb_write.c — see deb_write.h. */
 #include "deb_write.h"
+#include "sign.h"
 #include "atomic.h"
 #include "buf.h"
 #include "digest.h"
@@ -291,12 +292,26 @@ static int ar_member(struct archive *ar, const char *name, int64_t size, int64_t
 	return 0;
 }
 
+/* --sign-key: a debsigs origin signature, the ar member _gpgorigin: a
+ * detached OpenPGP signature over debian-binary, control.tar.* and
+ * data.tar.* concatenated (debsig-verify's "origin" type). */
+static int deb_sign(struct deb_writer *w, int cfd, off_t csize, off_t dsize, struct buf *sig)
+{
+	const char *key = pkgmeta_get(w->pm, SET_SIGN_KEY);
+	if (!key)
+		return 0;
+	struct sign_part parts[3] = { { .p = "2.0\n", .len = 4 },
+				      { .fd = cfd, .len = (size_t)csize },
+				      { .fd = w->data_fd, .len = (size_t)dsize } };
+	return sign_detached(key, parts, 3, sig);
+}
+
 int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **path)
 {
 	int rc = -1, cfd = -1;
 	struct archive *ar = NULL;
 	struct atomic out = { .fd = -1 };
-	struct buf fname = BUF_INIT, member = BUF_INIT;
+	struct buf fname = BUF_INIT, member = BUF_INIT, sig = BUF_INIT;
 	int64_t mtime = w->pm->clamp_mtime >= 0 ? w->pm->clamp_mtime : w->pm->build_time;
 
 	if (archive_write_close(w->tar) != ARCHIVE_OK) {
@@ -311,6 +326,13 @@ int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **pat
 	if (cfd < 0)
 		goto out;
 
+	struct stat cst, dst;
+	if (fstat(cfd, &cst) < 0 || fstat(w->data_fd, &dst) < 0) {
+		rp_errno("fstat");
+		goto out;
+	}
+	if (deb_sign(w, cfd, cst.st_size, dst.st_size, &sig) < 0)
+		goto out;
 	buf_addf(&fname, "%s_%s-%s_%s.deb", w->pm->name, w->pm->deb_upstream, w->pm->release,
 		 w->pm->deb_arch);
 	if (atomic_open(&out, w->outdir, fname.p) < 0)
@@ -321,11 +343,6 @@ int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **pat
 	archive_write_set_bytes_per_block(ar, 0);
 	if (archive_write_open_fd(ar, out.fd) != ARCHIVE_OK) {
 		rp_err("%s: %s", fname.p, archive_error_string(ar));
-		goto out;
-	}
-	struct stat cst, dst;
-	if (fstat(cfd, &cst) < 0 || fstat(w->data_fd, &dst) < 0) {
-		rp_errno("fstat");
 		goto out;
 	}
 	if (ar_member(ar, "debian-binary", 4, mtime) < 0)
@@ -340,6 +357,11 @@ int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **pat
 	buf_addf(&member, "data.tar%s", comp_suffix(w->comp));
 	if (ar_member(ar, member.p, dst.st_size, mtime) < 0 || copy_fd(ar, w->data_fd, member.p) < 0)
 		goto out;
+	if (sig.len && (ar_member(ar, "_gpgorigin", (int64_t)sig.len, mtime) < 0 ||
+			archive_write_data(ar, sig.p, sig.len) != (la_ssize_t)sig.len)) {
+		rp_err("ar: _gpgorigin: %s", archive_error_string(ar));
+		goto out;
+	}
 	if (archive_write_close(ar) != ARCHIVE_OK) {
 		rp_err("%s: %s", fname.p, archive_error_string(ar));
 		goto out;
@@ -357,6 +379,7 @@ out:
 		close(cfd);
 	buf_free(&fname);
 	buf_free(&member);
+	buf_free(&sig);
 	return rc;
 }
 

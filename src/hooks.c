@@ -5,6 +5,7 @@
 #include "sysfiles.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const hook_names_deb[4] = { "preinst", "postinst", "prerm", "postrm" };
@@ -89,6 +90,108 @@ static void add_settings_vars(struct buf *out, const char *text, const struct pk
 	buf_free(&used);
 }
 
+/* issue 15: smaller scripts.  lib.sh's functions ("name() {" at the
+ * start of a line up to the next "}" line) are kept only when reachable:
+ * named, as a word, by the script around @LIB@, by lib.sh's code outside
+ * functions, or by a kept function.  Naming is a word match anywhere
+ * (strings, comments' leftovers), so the set errs on the side of keeping:
+ * lib.sh calls no function through a variable. */
+struct libfn {
+	const char *name, *start, *end;   /* [start, end): the definition's lines */
+	size_t nlen;
+	int keep;
+};
+
+static int is_word(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int names(const char *p, const char *end, const struct libfn *f)
+{
+	for (const char *q = p; q + f->nlen <= end; q++) {
+		q = memmem(q, (size_t)(end - q), f->name, f->nlen);
+		if (!q)
+			return 0;
+		if ((q == p || !is_word((unsigned char)q[-1])) &&
+		    (q + f->nlen == end || !is_word((unsigned char)q[f->nlen])))
+			return 1;
+	}
+	return 0;
+}
+
+static void lib_prune(const char *lib, const char *roots, struct buf *out)
+{
+	struct libfn *fn = NULL;
+	size_t n = 0;
+	struct buf top = BUF_INIT;      /* lib.sh outside its functions: always kept, and a root */
+	/* a function runs from its header to the last "}" line before the
+	 * next header (a "}" line may also end a multi-line ${x#*
+	 * } inside a body); what follows that, up to the next header, is
+	 * top-level code */
+	const char *l = lib, *lend = lib + strlen(lib);
+	while (l < lend) {
+		const char *next = memchr(l, '\n', (size_t)(lend - l));
+		next = next ? next + 1 : lend;
+		size_t w = 0;
+		while (is_word((unsigned char)l[w]))
+			w++;
+		if (!(w && !strncmp(l + w, "() {\n", 5))) {
+			buf_add(&top, l, (size_t)(next - l));
+			l = next;
+			continue;
+		}
+		/* the region up to the next header */
+		const char *r = next, *last = NULL;
+		while (r < lend) {
+			const char *rn = memchr(r, '\n', (size_t)(lend - r));
+			rn = rn ? rn + 1 : lend;
+			size_t rw = 0;
+			while (is_word((unsigned char)r[rw]))
+				rw++;
+			if (rw && !strncmp(r + rw, "() {\n", 5))
+				break;
+			if (r[0] == '}' && (r[1] == '\n' || r + 1 == lend))
+				last = rn;
+			r = rn;
+		}
+		if (!last) {            /* no closing line: keep it all as top-level */
+			buf_add(&top, l, (size_t)(r - l));
+			l = r;
+			continue;
+		}
+		fn = xrealloc(fn, (n + 1) * sizeof *fn);
+		fn[n++] = (struct libfn){ .name = l, .nlen = w, .start = l, .end = last };
+		l = last;
+	}
+	/* roots, then a worklist over the kept functions' bodies */
+	for (size_t i = 0; i < n; i++)
+		fn[i].keep = names(roots, roots + strlen(roots), &fn[i]) ||
+			     (top.len && names(top.p, top.p + top.len, &fn[i]));
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (fn[i].keep != 1)
+				continue;
+			fn[i].keep = 2;         /* its body scanned */
+			for (size_t j = 0; j < n; j++)
+				if (!fn[j].keep && names(fn[i].start + fn[i].nlen, fn[i].end, &fn[j]))
+					fn[j].keep = changed = 1;
+		}
+	}
+	/* lib.sh's order, minus the unreachable functions */
+	l = lib;
+	for (size_t i = 0; i < n; i++) {
+		buf_add(out, l, (size_t)(fn[i].start - l));
+		if (fn[i].keep)
+			buf_add(out, fn[i].start, (size_t)(fn[i].end - fn[i].start));
+		l = fn[i].end;
+	}
+	buf_adds(out, l);
+	free(fn);
+	buf_free(&top);
+}
+
 static int render_into(struct buf *out, const char *name, const char *text,
 		       const struct pkgmeta *pm, enum pkgfmt fmt)
 {
@@ -125,7 +228,10 @@ static int render_into(struct buf *out, const char *name, const char *text,
 					buf_add(&lean, l, n);
 				l += n;
 			}
-			int r = render_into(out, "lib.sh", lean.p ? lean.p : "", pm, fmt);
+			struct buf used = BUF_INIT;
+			lib_prune(buf_str(&lean), text, &used);
+			int r = render_into(out, "lib.sh", buf_str(&used), pm, fmt);
+			buf_free(&used);
 			buf_free(&lean);
 			if (r < 0) {
 				buf_free(&tmp);

@@ -9,6 +9,7 @@
 #include "digest.h"
 #include "error.h"
 #include "exec.h"
+#include "sign.h"
 #include "solve.h"
 #include "text.h"
 
@@ -911,6 +912,50 @@ static int istate_stage(const struct store *s, const struct repo_istate *st, str
 	return rc;
 }
 
+/* issue 15: a signed store publishes its public key, for clients to
+ * pin: REPO_KEY_FILE at the root (apt signed-by, dnf gpgkey=) and
+ * repodata/repomd.xml.key (where zypper looks).  An unsigned store
+ * removes them. */
+static int store_publish_key(struct store *s, struct repo_txn *t)
+{
+	struct buf rdir = BUF_INIT, key = BUF_INIT;
+	buf_addf(&rdir, "%s/repodata", s->dir);
+	int rc = 0;
+	if (!s->sign_key) {
+		repo_txn_remove(t, s->dir, REPO_KEY_FILE, 0);
+		repo_txn_remove(t, rdir.p, "repomd.xml.key", 0);
+	} else if (sign_export_key(s->sign_key, &key) < 0 ||
+		   repo_txn_write(t, s->dir, REPO_KEY_FILE, key.p, key.len, 0) < 0 ||
+		   repo_txn_write(t, rdir.p, "repomd.xml.key", key.p, key.len, 0) < 0) {
+		rc = -1;
+	}
+	buf_free(&rdir);
+	buf_free(&key);
+	return rc;
+}
+
+/* issue 15: a signed store takes only packages signed by its own key
+ * (clients check them with gpgcheck=1 / debsig-verify against the
+ * published key); the store never re-signs a package: its bytes are the
+ * ones built. */
+static int store_check_signed(struct store *s, const struct repo_entries *add)
+{
+	if (!s->sign_key || !add->n)
+		return 0;
+	struct buf key = BUF_INIT;
+	int rc = sign_export_key(s->sign_key, &key);
+	for (size_t i = 0; i < add->n && rc == 0; i++)
+		if (sign_check_pkg_key(add->v[i].src, &key) < 0) {
+			char *why = xstrdup(rp_errmsg());
+			rc = rp_err("%s: %s; the store signs with %s and takes only packages signed by it: "
+				    "build it with relpkg build --sign-key %s",
+				    add->v[i].src, why, s->sign_key, s->sign_key);
+			free(why);
+		}
+	buf_free(&key);
+	return rc;
+}
+
 /* Stages the index files of both formats for the entries es (any order:
  * sorted here; es is a view, its entries are not released). */
 static int store_stage(struct store *s, struct repo_entries *es, struct repo_txn *t)
@@ -920,7 +965,7 @@ static int store_stage(struct store *s, struct repo_entries *es, struct repo_txn
 	if (es->n)
 		qsort(es->v, es->n, sizeof *es->v, cmp_entries);
 	int rc = repo_apt_write(s->dir, es, &sg, t, &st) < 0 || repo_rpm_write(s->dir, es, &sg, t, &st) < 0 ||
-		 istate_stage(s, &st, t) < 0 ? -1 : 0;
+		 istate_stage(s, &st, t) < 0 || store_publish_key(s, t) < 0 ? -1 : 0;
 	repo_istate_release(&st);
 	return rc;
 }
@@ -935,7 +980,8 @@ static int store_append(struct store *s, const struct repo_istate *old, struct r
 	if (add->n)
 		qsort(add->v, add->n, sizeof *add->v, cmp_entries);
 	int rc = repo_apt_append(s->dir, old, add, &sg, t, &st) < 0 ||
-		 repo_rpm_append(s->dir, old, add, &sg, t, &st) < 0 || istate_stage(s, &st, t) < 0 ? -1 : 0;
+		 repo_rpm_append(s->dir, old, add, &sg, t, &st) < 0 || istate_stage(s, &st, t) < 0 ||
+		 store_publish_key(s, t) < 0 ? -1 : 0;
 	repo_istate_release(&st);
 	return rc;
 }
@@ -1169,7 +1215,7 @@ int repo_add(const char *dir, char **paths, int n, const struct repo_add_opts *o
 			goto out;
 		present[i] = (char)r;
 	}
-	if (store_sign_key(&s, o->sign_key, &t) < 0)
+	if (store_sign_key(&s, o->sign_key, &t) < 0 || store_check_signed(&s, &add) < 0)
 		goto out;
 
 	/* the new entry files and the indexes of both formats are staged,

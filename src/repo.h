@@ -9,6 +9,7 @@
  *                              primary/filelists/other XML)
  *   DIR/.relpkg/lock           flock()ed while a command changes the store
  *   DIR/.relpkg/sign-key       the gpg key id given last with --sign-key
+ *   DIR/signing-key.asc        its armored public key (also repodata/repomd.xml.key)
  *
  * Adding a package reads that package only: the index files are the
  * concatenation of the entries' fragments.  The entries and the index
@@ -162,6 +163,8 @@ void repo_istate_release(struct repo_istate *st);
 /* Writers: stage the index files of one side from all entries (sorted)
  * into t, and note them in *st.  Nothing visible changes until
  * repo_txn_commit(). */
+#define REPO_KEY_FILE "signing-key.asc"   /* issue 15: the published public key */
+
 struct repo_sign {
 	const char *key;        /* gpg key id, NULL: unsigned */
 };

@@ -78,6 +78,12 @@ void rpmhdr_enc_int32(struct rpmhdr_enc *h, uint32_t tag, const uint32_t *v, siz
 	}
 }
 
+void rpmhdr_enc_bin(struct rpmhdr_enc *h, uint32_t tag, const void *p, size_t n)
+{
+	struct rpmhdr_enc_entry *e = add(h, tag, RT_BIN, (uint32_t)n);
+	buf_add(&e->data, p, n);
+}
+
 void rpmhdr_enc_int16(struct rpmhdr_enc *h, uint32_t tag, const uint16_t *v, size_t n)
 {
 	struct rpmhdr_enc_entry *e = add(h, tag, RT_INT16, (uint32_t)n);

@@ -60,6 +60,7 @@ enum rpmtag {
 
 /* Tags of the signature header. */
 enum rpmsigtag {
+	RPMSIGTAG_DSA = 267, RPMSIGTAG_RSA = 268, RPMSIGTAG_PGP = 1002, RPMSIGTAG_GPG = 1005,
 	RPMSIGTAG_SHA1 = 269, RPMSIGTAG_LONGSIZE = 270, RPMSIGTAG_LONGARCHIVESIZE = 271,
 	RPMSIGTAG_SHA256 = 273, RPMSIGTAG_SIZE = 1000, RPMSIGTAG_MD5 = 1004, RPMSIGTAG_PAYLOADSIZE = 1007,
 };
@@ -96,6 +97,7 @@ void rpmhdr_enc_i18n(struct rpmhdr_enc *h, uint32_t tag, const char *s);
 void rpmhdr_enc_strings(struct rpmhdr_enc *h, uint32_t tag, const char *const *v, size_t n);
 void rpmhdr_enc_int32(struct rpmhdr_enc *h, uint32_t tag, const uint32_t *v, size_t n);
 void rpmhdr_enc_int16(struct rpmhdr_enc *h, uint32_t tag, const uint16_t *v, size_t n);
+void rpmhdr_enc_bin(struct rpmhdr_enc *h, uint32_t tag, const void *p, size_t n);
 /* Serialises, entries sorted by tag, with region tag 62 or 63; appended to out. */
 void rpmhdr_enc_write(const struct rpmhdr_enc *h, uint32_t region_tag, struct buf *out);
 

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "hooks.h"
 #include "rpm_header.h"
+#include "sign.h"
 #include "text.h"
 #include "version.h"
 
@@ -564,6 +565,37 @@ out:
 	return rc;
 }
 
+/* --sign-key: what `rpmsign --addsign --rpmv3` adds: an OpenPGP signature
+ * over the main header (RSA tag, DSA tag for a DSA key; EdDSA keys share
+ * the RSA tag, as in rpm) and one over header + payload (PGP / GPG tag),
+ * both made by gpg.  The main header and payload do not change: the
+ * unsigned bytes stay reproducible. */
+static int rpm_sign(struct rpm_writer *w, const struct buf *hbytes, struct rpmhdr_enc *sig)
+{
+	const char *key = pkgmeta_get(w->pm, SET_SIGN_KEY);
+	if (!key)
+		return 0;
+	struct buf hs = BUF_INIT, ps = BUF_INIT;
+	struct sign_part parts[2] = { { .p = hbytes->p, .len = hbytes->len },
+				      { .fd = w->fd, .off = 0, .len = (size_t)zsink_bytes_out(w->z) } };
+	int rc = -1;
+	if (sign_detached(key, parts, 1, &hs) < 0 || sign_detached(key, parts, 2, &ps) < 0)
+		goto out;
+	int algo = sign_pubkey_algo((const unsigned char *)hs.p, hs.len);
+	if (algo < 0) {
+		rp_err("gpg's signature with key '%s' is not an OpenPGP signature packet", key);
+		goto out;
+	}
+	int dsa = algo == PGP_ALGO_DSA;
+	rpmhdr_enc_bin(sig, dsa ? RPMSIGTAG_DSA : RPMSIGTAG_RSA, hs.p, hs.len);
+	rpmhdr_enc_bin(sig, dsa ? RPMSIGTAG_GPG : RPMSIGTAG_PGP, ps.p, ps.len);
+	rc = 0;
+out:
+	buf_free(&hs);
+	buf_free(&ps);
+	return rc;
+}
+
 int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **path)
 {
 	const struct pkgmeta *pm = w->pm;
@@ -608,6 +640,8 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	rpmhdr_enc_int32(&sig, RPMSIGTAG_SIZE, &size, 1);
 	uint32_t psize = (uint32_t)zsink_bytes_in(w->z);
 	rpmhdr_enc_int32(&sig, RPMSIGTAG_PAYLOADSIZE, &psize, 1);
+	if (rpm_sign(w, &hbytes, &sig) < 0)
+		goto out;
 	rpmhdr_enc_write(&sig, RPMTAG_HEADERSIGNATURES, &sbytes);
 	while (sbytes.len % 8)
 		buf_addc(&sbytes, 0);

@@ -48,6 +48,7 @@ enum setting_check {
 	CHK_PORTS,              /* two different TCP ports: P1,P2 */
 	CHK_SOCKET,             /* an absolute path without white space or '%' */
 	CHK_BOOL,               /* yes/no, true/false, 1/0, on/off -> "yes" or "no" */
+	CHK_SIGNKEY,            /* a gpg key id (sign_keyid_ok) */
 };
 
 struct setting {
@@ -180,6 +181,9 @@ struct setting {
 	X(HOT_DOWN_TO, .meta = "HOT_DOWN_TO", .token = "HOT_DOWN_TO") \
 	X(HOT_RESTART, .meta = "HOT_RESTART") \
 	X(HOT_LIBS, .meta = "HOT_LIBS", .token = "HOT_LIBS") \
+	/* issue 15: signing */ \
+	X(SIGN_KEY, .flag = "sign-key", .arg = "KEYID", .conf = "sign-key", .check = CHK_SIGNKEY, \
+	  .help = "sign the packages with this gpg key (rpm header signature, deb _gpgorigin)") \
 	/* end of BUILD_SETTINGS: a new row goes above this line */
 
 #define SETTING_ID(id, ...) SET_##id,

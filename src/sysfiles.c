@@ -352,6 +352,11 @@ int sysfiles_add(struct manifest *m, const struct pkgmeta *pm)
 		 "# with PrivateTmp=yes: a /tmp of their own, not the system's.\n"
 		 "%s: possibly-insecure-handling-of-tmp-files-in-maintainer-script /tmp [*]\n",
 		 n, n, n, n, n, n, n, n, n);
+	if (pkgmeta_get(pm, SET_SIGN_KEY))      /* issue 15: --sign-key */
+		buf_addf(&text,
+			 "# --sign-key: the debsigs origin signature, an ar member after data.tar\n"
+			 "# (deb(5) reserves names starting with '_' for it; dpkg ignores it).\n"
+			 "%s: misplaced-extra-member-in-deb _gpgorigin *\n", n);
 	manifest_add_file(m, path.p, 0644, text.p, text.len, EF_DEB_ONLY);
 
 	buf_free(&path);

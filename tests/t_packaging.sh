@@ -21,6 +21,7 @@ want_files() { # PREFIX
 	{
 		echo "$1/bin/relpkg"
 		echo "$1/share/bash-completion/completions/relpkg"
+		echo "$1/share/relpkg/relpkg.rpmlintrc"   # relpkg(1), CHECKING THE PACKAGES
 		for m in "$TOP"/man/*.1; do [ -f "$m" ] && echo "$1/share/man/man1/${m##*/}"; done
 		for m in "$TOP"/man/*.5; do [ -f "$m" ] && echo "$1/share/man/man5/${m##*/}"; done
 	} | LC_ALL=C sort

@@ -296,8 +296,18 @@ if command -v gpg >/dev/null && command -v gpgv >/dev/null; then
 		>"$T/gpg.log" 2>&1; then
 		gpg --batch --export 'repo-test@example.org' >"$T/key.gpg"
 		S="$T/signed"
+		# a signed store takes only packages signed by its key (tests/t_sign.sh)
+		check_fails "signed: an unsigned package is refused" "$RELPKG" repo add -q "$S" \
+			--sign-key repo-test@example.org "$(deb 2.0.0)"
+		for v in 2.0.0 3.0.0 4.0.0; do
+			"$RELPKG" build "$T/hello-$v.tar.gz" --out "$T/sdist" --maintainer "$MAINT" --quiet \
+				--sign-key repo-test@example.org || fail "signed: build --sign-key $v"
+		done
+		deb() { printf '%s\n' "$T/sdist/hello_$1-1_all.deb"; }
+		rpmf() { printf '%s\n' "$T/sdist/hello-$1-1.noarch.rpm"; }
 		check "signed: add --sign-key" "$RELPKG" repo add -q "$S" --sign-key repo-test@example.org \
 			"$(deb 2.0.0)" "$(rpmf 2.0.0)"
+		check "signed: the public key is published" cmp "$S/signing-key.asc" "$S/repodata/repomd.xml.key"
 		check "signed: gpgv InRelease" gpgv --keyring "$T/key.gpg" "$S/InRelease"
 		check "signed: gpgv Release.gpg Release" gpgv --keyring "$T/key.gpg" "$S/Release.gpg" "$S/Release"
 		check "signed: gpg --verify repomd.xml.asc" gpg --batch --verify "$S/repodata/repomd.xml.asc" "$S/repodata/repomd.xml"
@@ -324,6 +334,8 @@ if command -v gpg >/dev/null && command -v gpgv >/dev/null; then
 		check_fails "signed: an unknown key fails" "$RELPKG" repo add -q "$S" --sign-key nobody@nowhere.invalid "$(deb 4.0.0)"
 		expect_eq "signed: ... and adds nothing" "$("$RELPKG" repo list "$S" | grep -c 4.0.0)" 0
 		gpgconf --kill gpg-agent 2>/dev/null || :
+		deb() { printf '%s\n' "$T/dist/hello_$1-1_all.deb"; }
+		rpmf() { printf '%s\n' "$T/dist/hello-$1-1.noarch.rpm"; }
 	else
 		fail "signed: gpg --quick-gen-key makes a throwaway key" "$(cat "$T/gpg.log")"
 	fi
