@@ -18,7 +18,8 @@
 #
 # The root: variant minbase plus systemd as init, apt, rpm, dnf, sqlite3,
 # python3, python3-apt and openssh-server (for Ansible, sshd off), haproxy
-# (blue-green), zypper and debsig-verify (signed packages) and a few tools; no apt sources (tests add their own file:// repo);
+# (blue-green), debsig-verify (signed packages; zypper cannot be: Debian's
+# dnf-plugins-core breaks it, it is on the host) and a few tools; no apt sources (tests add their own file:// repo);
 # an empty /etc/machine-id (each container gets its own, see lib.sh).
 set -eu
 
@@ -27,7 +28,7 @@ SUITE=bookworm
 PACKAGES="systemd systemd-sysv dbus apt adduser rpm dnf sqlite3 python3
 iproute2 procps curl dnf-plugins-core libarchive13 libsolv1 libsolvext1
 openssh-server python3-apt libdeflate0
-haproxy zypper debsig-verify gnupg gpgv"
+haproxy debsig-verify gnupg gpgv"
 
 here=$(cd "$(dirname "$0")" && pwd)
 [ -f "$here/rootfs.sh" ] || { echo "rootfs.sh: run it, do not source it" >&2; exit 2; }
