@@ -10,6 +10,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,25 +22,9 @@ struct deb_writer {
 	char *outdir;
 	enum comp comp;
 	int level;
-	int data_fd;
-	struct zsink *z;
-	struct archive *tar;
+	struct framer data;     /* data.tar */
 	int skip;               /* the current entry is not in the deb */
 };
-
-static struct archive *tar_open(struct zsink *z)
-{
-	struct archive *a = archive_write_new();
-	archive_write_set_format_gnutar(a);
-	archive_write_add_filter_none(a);
-	archive_write_set_bytes_per_block(a, 0);
-	if (archive_write_open2(a, z, NULL, payload_to_zsink, NULL, NULL) != ARCHIVE_OK) {
-		rp_err("tar: %s", archive_error_string(a));
-		archive_write_free(a);
-		return NULL;
-	}
-	return a;
-}
 
 /* Writes a tar header; path is the package path ("" for the root). */
 static int tar_header(struct archive *a, const char *path, enum etype t, mode_t mode,
@@ -91,10 +76,10 @@ static int tar_header(struct archive *a, const char *path, enum etype t, mode_t 
 	return rc;
 }
 
-static int w_entry(struct pkgwriter *base, const struct manifest *m, size_t idx)
+static int w_entry(struct pkgwriter *base, struct manifest *m, size_t idx)
 {
 	struct deb_writer *w = (struct deb_writer *)base;
-	const struct entry *e = &m->v[idx];
+	struct entry *e = &m->v[idx];
 	w->skip = (e->flags & EF_RPM_ONLY) != 0;
 	if (w->skip)
 		return 0;
@@ -102,19 +87,17 @@ static int w_entry(struct pkgwriter *base, const struct manifest *m, size_t idx)
 	/* the cookie: group-readable by the service user only (dpkg maps the
 	 * name to the group the preinst created) */
 	const char *group = e->flags & EF_SECRET ? w->pm->user : NULL;
-	if (tar_header(w->tar, e->path, e->type, e->mode, e->size, payload_mtime(w->pm, e), target, group) < 0)
+	if (tar_header(w->data.a, e->path, e->type, e->mode, e->size, payload_mtime(w->pm, e), target,
+		       group) < 0)
 		return -1;
+	zsink_digest_begin(w->data.z, e->type == E_REG ? e->md5 : NULL);
 	return 0;
 }
 
 static int w_data(struct pkgwriter *base, const void *p, size_t n)
 {
 	struct deb_writer *w = (struct deb_writer *)base;
-	if (w->skip)
-		return 0;
-	if (archive_write_data(w->tar, p, n) != (la_ssize_t)n)
-		return rp_err("data.tar: %s", archive_error_string(w->tar));
-	return 0;
+	return w->skip ? 0 : framer_data(&w->data, p, n);
 }
 
 struct deb_writer *deb_writer_new(const struct pkgmeta *pm, const char *outdir,
@@ -127,14 +110,10 @@ struct deb_writer *deb_writer_new(const struct pkgmeta *pm, const char *outdir,
 	w->outdir = xstrdup(outdir);
 	w->comp = comp;
 	w->level = level;
-	w->data_fd = scratch_open(outdir);
-	if (w->data_fd < 0)
+	w->data.fd = -1;
+	if (framer_open(&w->data, "data.tar", outdir, comp, level, 1, H_MD5, archive_write_set_format_gnutar) < 0)
 		goto fail;
-	w->z = zsink_new(w->data_fd, comp, level, 1);
-	w->tar = tar_open(w->z);
-	if (!w->tar)
-		goto fail;
-	if (tar_header(w->tar, "", E_DIR, 0755, 0, pm->clamp_mtime >= 0 ? pm->clamp_mtime : pm->build_time,
+	if (tar_header(w->data.a, "", E_DIR, 0755, 0, pm->clamp_mtime >= 0 ? pm->clamp_mtime : pm->build_time,
 		       NULL, NULL) < 0)
 		goto fail;
 	return w;
@@ -192,19 +171,20 @@ static int add_member(struct archive *a, const char *name, const void *p, size_t
 	return 0;
 }
 
-/* control.tar.gz into a scratch file; returns its fd or -1. */
+/* control.tar.gz into a scratch file; returns its fd or -1.  Gzip (every
+ * dpkg reads it) at the package's gzip level, else gzip's default 6: the
+ * md5sums of a large release are megabytes, and -9 cost 3x the time of
+ * -6 for ~1% of a member that small. */
 static int build_control(struct deb_writer *w, const struct manifest *m, int64_t mtime)
 {
-	int fd = scratch_open(w->outdir);
-	if (fd < 0)
-		return -1;
-	struct zsink *z = zsink_new(fd, COMP_GZIP, 9, 0);
-	struct archive *a = tar_open(z);
+	struct framer f;
 	struct buf md5s = BUF_INIT, conff = BUF_INIT;
 	char *control = NULL, *script = NULL;
 	int rc = -1;
-	if (!a)
+	if (framer_open(&f, "control.tar", w->outdir, COMP_GZIP, w->comp == COMP_GZIP ? w->level : 6, 0, -1,
+			archive_write_set_format_gnutar) < 0)
 		goto out;
+	struct archive *a = f.a;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct entry *e = &m->v[i];
 		if (e->flags & EF_RPM_ONLY)
@@ -236,60 +216,43 @@ static int build_control(struct deb_writer *w, const struct manifest *m, int64_t
 		free(script);
 		script = NULL;
 	}
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		rp_err("control.tar: %s", archive_error_string(a));
+	if (framer_close(&f) < 0)
 		goto out;
-	}
-	if (zsink_finish(z) < 0)
-		goto out;
-	rc = 0;
+	rc = f.fd;
+	f.fd = -1;
 out:
-	if (a)
-		archive_write_free(a);
-	zsink_free(z);
+	framer_free(&f);
 	free(control);
 	free(script);
 	buf_free(&md5s);
 	buf_free(&conff);
-	if (rc < 0) {
-		close(fd);
+	return rc;
+}
+
+/* One ar member header (the common format dpkg reads: name space-padded,
+ * no '/', decimal mtime and size, octal mode, root-owned).  60 bytes. */
+static int ar_member(int fd, const char *name, uint64_t size, int64_t mtime, const char *what)
+{
+	char h[96];
+	int n = snprintf(h, sizeof h, "%-16.16s%-12lld%-6d%-6d%-8o%-10llu`\n", name, (long long)mtime, 0, 0,
+			 0100644, (unsigned long long)size);
+	if (n != 60)
+		return rp_err("%s: ar member %s: size %llu or time %lld does not fit its header", what, name,
+			      (unsigned long long)size, (long long)mtime);
+	return write_all(fd, h, 60, what);
+}
+
+/* A whole member from a scratch file: header, the bytes copied in the
+ * kernel where possible, the padding to an even offset. */
+static int ar_copy(int fd, const char *name, int from, int64_t mtime, const char *what)
+{
+	struct stat st;
+	if (fstat(from, &st) < 0)
+		return rp_errno("%s: fstat", name);
+	if (ar_member(fd, name, (uint64_t)st.st_size, mtime, what) < 0 ||
+	    payload_copy(from, fd, (uint64_t)st.st_size, what) < 0)
 		return -1;
-	}
-	return fd;
-}
-
-/* Copies a scratch file into the ar member currently open in `ar`. */
-static int copy_fd(struct archive *ar, int fd, const char *what)
-{
-	static char chunk[1 << 16];
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return rp_errno("%s: seek", what);
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0)
-			return rp_errno("%s: read", what);
-		if (r == 0)
-			return 0;
-		if (archive_write_data(ar, chunk, (size_t)r) != r)
-			return rp_err("%s: %s", what, archive_error_string(ar));
-	}
-}
-
-static int ar_member(struct archive *ar, const char *name, int64_t size, int64_t mtime)
-{
-	struct archive_entry *ae = archive_entry_new();
-	archive_entry_set_pathname(ae, name);
-	archive_entry_set_filetype(ae, AE_IFREG);
-	archive_entry_set_perm(ae, 0644);
-	archive_entry_set_size(ae, size);
-	archive_entry_set_mtime(ae, mtime, 0);
-	archive_entry_set_uid(ae, 0);
-	archive_entry_set_gid(ae, 0);
-	int r = archive_write_header(ar, ae);
-	archive_entry_free(ae);
-	if (r != ARCHIVE_OK)
-		return rp_err("ar: %s: %s", name, archive_error_string(ar));
-	return 0;
+	return st.st_size % 2 ? write_all(fd, "\n", 1, what) : 0;
 }
 
 /* --sign-key: a debsigs origin signature, the ar member _gpgorigin: a
@@ -302,32 +265,28 @@ static int deb_sign(struct deb_writer *w, int cfd, off_t csize, off_t dsize, str
 		return 0;
 	struct sign_part parts[3] = { { .p = "2.0\n", .len = 4 },
 				      { .fd = cfd, .len = (size_t)csize },
-				      { .fd = w->data_fd, .len = (size_t)dsize } };
+				      { .fd = w->data.fd, .len = (size_t)dsize } };
 	return sign_detached(key, parts, 3, sig);
 }
 
 int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **path)
 {
 	int rc = -1, cfd = -1;
-	struct archive *ar = NULL;
 	struct atomic out = { .fd = -1 };
 	struct buf fname = BUF_INIT, member = BUF_INIT, sig = BUF_INIT;
 	int64_t mtime = w->pm->clamp_mtime >= 0 ? w->pm->clamp_mtime : w->pm->build_time;
 
-	if (archive_write_close(w->tar) != ARCHIVE_OK) {
-		rp_err("data.tar: %s", archive_error_string(w->tar));
+	if (framer_close(&w->data) < 0)
 		goto out;
-	}
-	archive_write_free(w->tar);
-	w->tar = NULL;
-	if (zsink_finish(w->z) < 0)
-		goto out;
+	for (size_t i = 0; i < m->n; i++)       /* the sink digested the first names */
+		if (m->v[i].type == E_HARDLINK)
+			memcpy(m->v[i].md5, m->v[m->v[i].link_first].md5, sizeof m->v[i].md5);
 	cfd = build_control(w, m, mtime);
 	if (cfd < 0)
 		goto out;
 
 	struct stat cst, dst;
-	if (fstat(cfd, &cst) < 0 || fstat(w->data_fd, &dst) < 0) {
+	if (fstat(cfd, &cst) < 0 || fstat(w->data.fd, &dst) < 0) {
 		rp_errno("fstat");
 		goto out;
 	}
@@ -337,42 +296,22 @@ int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **pat
 		 w->pm->deb_arch);
 	if (atomic_open(&out, w->outdir, fname.p) < 0)
 		goto out;
-	ar = archive_write_new();
-	archive_write_set_format_ar_bsd(ar);
-	archive_write_add_filter_none(ar);
-	archive_write_set_bytes_per_block(ar, 0);
-	if (archive_write_open_fd(ar, out.fd) != ARCHIVE_OK) {
-		rp_err("%s: %s", fname.p, archive_error_string(ar));
-		goto out;
-	}
-	if (ar_member(ar, "debian-binary", 4, mtime) < 0)
-		goto out;
-	if (archive_write_data(ar, "2.0\n", 4) != 4) {
-		rp_err("ar: %s", archive_error_string(ar));
-		goto out;
-	}
-	if (ar_member(ar, "control.tar.gz", cst.st_size, mtime) < 0 ||
-	    copy_fd(ar, cfd, "control.tar.gz") < 0)
-		goto out;
 	buf_addf(&member, "data.tar%s", comp_suffix(w->comp));
-	if (ar_member(ar, member.p, dst.st_size, mtime) < 0 || copy_fd(ar, w->data_fd, member.p) < 0)
+	if (write_all(out.fd, "!<arch>\n", 8, fname.p) < 0 ||
+	    ar_member(out.fd, "debian-binary", 4, mtime, fname.p) < 0 ||
+	    write_all(out.fd, "2.0\n", 4, fname.p) < 0 ||
+	    ar_copy(out.fd, "control.tar.gz", cfd, mtime, fname.p) < 0 ||
+	    ar_copy(out.fd, member.p, w->data.fd, mtime, fname.p) < 0)
 		goto out;
-	if (sig.len && (ar_member(ar, "_gpgorigin", (int64_t)sig.len, mtime) < 0 ||
-			archive_write_data(ar, sig.p, sig.len) != (la_ssize_t)sig.len)) {
-		rp_err("ar: _gpgorigin: %s", archive_error_string(ar));
+	if (sig.len && (ar_member(out.fd, "_gpgorigin", sig.len, mtime, fname.p) < 0 ||
+			write_all(out.fd, sig.p, sig.len, fname.p) < 0 ||
+			(sig.len % 2 && write_all(out.fd, "\n", 1, fname.p) < 0)))
 		goto out;
-	}
-	if (archive_write_close(ar) != ARCHIVE_OK) {
-		rp_err("%s: %s", fname.p, archive_error_string(ar));
-		goto out;
-	}
 	if (atomic_commit(&out) < 0)
 		goto out;
 	*path = buf_detach(&fname);
 	rc = 0;
 out:
-	if (ar)
-		archive_write_free(ar);
 	if (out.fd >= 0)
 		atomic_abort(&out);
 	if (cfd >= 0)
@@ -387,11 +326,7 @@ void deb_writer_free(struct deb_writer *w)
 {
 	if (!w)
 		return;
-	if (w->tar)
-		archive_write_free(w->tar);
-	zsink_free(w->z);
-	if (w->data_fd >= 0)
-		close(w->data_fd);
+	framer_free(&w->data);
 	free(w->outdir);
 	free(w);
 }

@@ -27,6 +27,7 @@ void ingest_init(struct ingest *in, const char *path, int64_t clamp_mtime)
 	in->fd = -1;
 	in->max_size = INGEST_MAX_SIZE_DEFAULT;
 	in->clamp_mtime = clamp_mtime;
+	in->spool_fd = -1;
 }
 
 void ingest_release(struct ingest *in)
@@ -41,6 +42,9 @@ void ingest_release(struct ingest *in)
 	}
 	if (in->fd >= 0)
 		close(in->fd);
+	if (in->spool_fd >= 0)
+		close(in->spool_fd);
+	free(in->spool_mem);
 	free(in->v);
 	free(in->small);
 	free(in->sorted);
@@ -48,6 +52,7 @@ void ingest_release(struct ingest *in)
 	free(in->path);
 	memset(in, 0, sizeof *in);
 	in->fd = -1;
+	in->spool_fd = -1;
 }
 
 /* ---- the one descriptor ----
@@ -55,13 +60,17 @@ void ingest_release(struct ingest *in)
  * Both walks read in->fd with pread() at their own offsets, so neither
  * disturbs the other and nothing is read by path twice. */
 
+static const char *tmp_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+	return dir && *dir ? dir : "/tmp";
+}
+
 /* A FIFO, pipe or terminal can be read only once: copy it to an anonymous
  * file in $TMPDIR (gone when closed), at most max_size bytes. */
 static int spool(struct ingest *in, int src)
 {
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
+	const char *dir = tmp_dir();
 	int fd = scratch_open(dir);
 	if (fd < 0) {
 		close(src);
@@ -186,12 +195,61 @@ static int fd_close(struct archive *a, void *ctx)
 	return ARCHIVE_OK;
 }
 
+/* ---- the spool: the scan's decompressed stream, kept for the data pass ----
+ *
+ * Bounded by what the entries declare: their file data so far plus
+ * TEE_PER_ENTRY of headers (long names, pax records, padding) per entry
+ * and TEE_SLACK of read-ahead; a stream that grows past it is refused
+ * (a small tarball must not fill $TMPDIR). */
+#define TEE_PER_ENTRY (16u << 10)
+#define TEE_SLACK (16ull << 20)
+
+/* Moves a spool that outgrew memory to an anonymous file in $TMPDIR. */
+static int spool_to_file(struct ingest *in)
+{
+	in->spool_fd = scratch_open(tmp_dir());
+	if (in->spool_fd < 0 || write_full(in->spool_fd, in->spool_mem, (size_t)in->spool_size) < 0)
+		return -1;
+	free(in->spool_mem);
+	in->spool_mem = NULL;
+	return 0;
+}
+
+static int tee_put(struct archive *a, struct ingest *in, const void *p, size_t n)
+{
+	if (!in->spooled || n == 0)
+		return 0;
+	uint64_t bound = in->total + ((uint64_t)in->n + 1) * TEE_PER_ENTRY + TEE_SLACK;
+	if (in->spool_size + n > bound) {
+		snprintf(in->spool_err, sizeof in->spool_err, "the decompressed tar stream is larger than its "
+			 "entries explain (more than %llu bytes for %zu entries holding %llu bytes of file data): "
+			 "refused", (unsigned long long)bound, in->n, (unsigned long long)in->total);
+		archive_set_error(a, EFBIG, "%s", in->spool_err);
+		return -1;
+	}
+	if (in->spool_fd < 0 && in->spool_size + n <= INGEST_SPOOL_MEM) {
+		memcpy(in->spool_mem + in->spool_size, p, n);
+		in->spool_size += n;
+		return 0;
+	}
+	if ((in->spool_fd < 0 && spool_to_file(in) < 0) || write_full(in->spool_fd, p, n) < 0) {
+		snprintf(in->spool_err, sizeof in->spool_err, "keeping the decompressed tarball in a temporary "
+			 "file in %s: %s (set TMPDIR to a directory with room for the unpacked release)",
+			 tmp_dir(), strerror(errno));
+		archive_set_error(a, errno, "%s", in->spool_err);
+		return -1;
+	}
+	in->spool_size += n;
+	return 0;
+}
+
 /* gzip input is inflated by gunzip.c rather than by libarchive, because
  * libarchive does not check the gzip CRC-32: a flipped bit in a tarball
  * must be an error, not a silently different release. */
 struct gzsrc {
 	int fd;
 	uint64_t off;
+	struct ingest *ing;     /* the spool the inflated bytes go to */
 	struct gunzip g;
 	unsigned char in[1 << 16];
 	unsigned char out[1 << 17];
@@ -221,6 +279,8 @@ static la_ssize_t gz_read(struct archive *a, void *ctx, const void **buf)
 	long n = gunzip_read(&s->g, s->out, sizeof s->out);
 	if (n < 0)
 		archive_set_error(a, EIO, "%s", s->g.err);
+	if (n > 0 && tee_put(a, s->ing, s->out, (size_t)n) < 0)
+		return -1;
 	return (la_ssize_t)n;
 }
 
@@ -233,22 +293,134 @@ static int gz_close(struct archive *a, void *ctx)
 	return ARCHIVE_OK;
 }
 
-static int is_gzip(int fd)
+/* Other compressed input: libarchive's filters decompress it (format
+ * "raw"), and the tar reader reads that stream through raw_read. */
+struct rawsrc {
+	struct archive *inner;
+	struct ingest *in;
+};
+
+static la_ssize_t raw_read(struct archive *a, void *ctx, const void **buf)
 {
-	unsigned char m[2];
-	return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+	struct rawsrc *s = ctx;
+	const void *p = NULL;
+	size_t len = 0;
+	la_int64_t off;
+	int r;
+	do
+		r = archive_read_data_block(s->inner, &p, &len, &off);
+	while (r == ARCHIVE_OK && len == 0);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK) {
+		archive_set_error(a, archive_errno(s->inner) > 0 ? archive_errno(s->inner) : EIO, "%s",
+				  archive_error_string(s->inner) ? archive_error_string(s->inner) : "read error");
+		return -1;
+	}
+	if (tee_put(a, s->in, p, len) < 0)
+		return -1;
+	*buf = p;
+	return (la_ssize_t)len;
 }
 
-/* A libarchive reader over in->fd from offset 0. */
-static struct archive *open_archive(struct ingest *in)
+static int raw_close(struct archive *a, void *ctx)
+{
+	struct rawsrc *s = ctx;
+	(void)a;
+	archive_read_free(s->inner);
+	free(s);
+	return ARCHIVE_OK;
+}
+
+enum packing { PACK_NONE, PACK_GZIP, PACK_OTHER };
+
+/* What the first bytes say: gzip, another compressor libarchive reads
+ * (bzip2, xz, zstd, lz4), or a plain tar. */
+static enum packing packing_of(int fd)
+{
+	static const struct { unsigned char m[6]; size_t n; } magic[] = {
+		{ { 'B', 'Z', 'h' }, 3 },                       /* bzip2 */
+		{ { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },         /* xz */
+		{ { 0x28, 0xb5, 0x2f, 0xfd }, 4 },              /* zstd */
+		{ { 0x04, 0x22, 0x4d, 0x18 }, 4 },              /* lz4 */
+		{ { 0x02, 0x21, 0x4c, 0x18 }, 4 },              /* lz4 (legacy) */
+	};
+	unsigned char m[6];
+	ssize_t k = pread(fd, m, sizeof m, 0);
+	if (k >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+		return PACK_GZIP;
+	for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++)
+		if (k >= (ssize_t)magic[i].n && !memcmp(m, magic[i].m, magic[i].n))
+			return PACK_OTHER;
+	return PACK_NONE;
+}
+
+static struct fdsrc *fdsrc_new(int fd, uint64_t size)
+{
+	struct fdsrc *f = xcalloc(1, sizeof *f);
+	f->fd = fd;
+	f->size = size;
+	return f;
+}
+
+/* The decompressing reader of a PACK_OTHER input, or NULL after rp_err(). */
+static struct rawsrc *rawsrc_open(struct ingest *in)
+{
+	struct rawsrc *s = xcalloc(1, sizeof *s);
+	s->in = in;
+	s->inner = archive_read_new();
+	archive_read_support_format_raw(s->inner);
+	archive_read_support_filter_bzip2(s->inner);
+	archive_read_support_filter_xz(s->inner);
+	archive_read_support_filter_zstd(s->inner);
+	archive_read_support_filter_lz4(s->inner);
+	archive_read_set_callback_data(s->inner, fdsrc_new(in->fd, (uint64_t)in->st.st_size));
+	archive_read_set_read_callback(s->inner, fd_read);
+	archive_read_set_close_callback(s->inner, fd_close);
+	struct archive_entry *ae;
+	if (archive_read_open1(s->inner) != ARCHIVE_OK ||
+	    archive_read_next_header(s->inner, &ae) != ARCHIVE_OK) {
+		rp_err("%s: %s", in->path, archive_error_string(s->inner));
+		archive_read_free(s->inner);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* A libarchive reader of the tar stream: for the scan (spool 0) over
+ * in->fd from offset 0, decompressing and keeping the decompressed stream
+ * in a new spool when the input is compressed; for the data pass
+ * (spool 1) over that spool, else over in->fd again. */
+static struct archive *open_archive(struct ingest *in, int spool)
 {
 	struct archive *a = archive_read_new();
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
 	int r;
-	if (is_gzip(in->fd)) {
+	enum packing pk = spool ? PACK_NONE : packing_of(in->fd);
+	if (pk != PACK_NONE) {
+		if (in->spool_fd >= 0)
+			close(in->spool_fd);
+		in->spool_fd = -1;
+		in->spool_size = 0;
+		in->spool_err[0] = 0;
+		in->spooled = 1;
+		if (!in->spool_mem)
+			in->spool_mem = xmalloc(INGEST_SPOOL_MEM);
+	}
+	if (pk == PACK_OTHER) {
+		struct rawsrc *s = rawsrc_open(in);
+		if (!s) {
+			archive_read_free(a);
+			return NULL;
+		}
+		archive_read_support_filter_none(a);
+		r = archive_read_open(a, s, NULL, raw_read, raw_close);
+	} else if (pk == PACK_GZIP) {
 		struct gzsrc *g = xcalloc(1, sizeof *g);
 		g->fd = in->fd;
+		g->ing = in;
 		if (gunzip_init(&g->g, gz_input, g) < 0) {
 			rp_err("%s: %s", in->path, g->g.err);
 			free(g);
@@ -257,15 +429,14 @@ static struct archive *open_archive(struct ingest *in)
 		}
 		archive_read_support_filter_none(a);
 		r = archive_read_open(a, g, NULL, gz_read, gz_close);
+	} else if (spool && in->spooled && in->spool_fd < 0) {
+		archive_read_support_filter_none(a);
+		r = archive_read_open_memory(a, in->spool_mem, (size_t)in->spool_size);
 	} else {
-		archive_read_support_filter_bzip2(a);
-		archive_read_support_filter_xz(a);
-		archive_read_support_filter_zstd(a);
-		archive_read_support_filter_lz4(a);
-		struct fdsrc *f = xcalloc(1, sizeof *f);
-		f->fd = in->fd;
-		f->size = (uint64_t)in->st.st_size;
-		archive_read_set_callback_data(a, f);
+		archive_read_support_filter_none(a);
+		int fd = spool && in->spooled ? in->spool_fd : in->fd;
+		uint64_t size = spool && in->spooled ? in->spool_size : (uint64_t)in->st.st_size;
+		archive_read_set_callback_data(a, fdsrc_new(fd, size));
 		archive_read_set_read_callback(a, fd_read);
 		archive_read_set_skip_callback(a, fd_skip);
 		archive_read_set_close_callback(a, fd_close);
@@ -483,11 +654,30 @@ static void cookie_feed(struct cookie_scan *c, const unsigned char *p, size_t n)
 	}
 }
 
-/* Reads the data of the current entry during the scan, for what the scan
- * must know: a capture (capture_max bytes, holes as zeros), the cookie
- * look, and the order of a sparse map.  raw names the entry. */
-static int scan_data(const struct ingest *in, struct archive *a, const char *raw, uint64_t size,
-		     struct buf *capture, size_t capture_max, struct cookie_scan *cookie)
+/* Hands n zero bytes (a hole, or the tail of a sparse file) to cb. */
+static int stream_zeros(const struct ingest_cb *cb, uint64_t n)
+{
+	static const unsigned char zeros[65536];
+	while (n) {
+		size_t z = n < sizeof zeros ? (size_t)n : sizeof zeros;
+		if (cb->data(cb->ctx, zeros, z) < 0)
+			return -1;
+		n -= z;
+	}
+	return 0;
+}
+
+/* Reads the data of the current entry, checking the order of a sparse
+ * map, for whichever of these is given: a capture (capture_max bytes,
+ * holes as zeros), the cookie look, and (the data pass) cb, which gets
+ * every byte, holes and a sparse file's tail as zeros.  raw names the
+ * entry. */
+/* The entry the data pass is reading, for the progress line. */
+static size_t progress_idx;
+
+static int read_data(const struct ingest *in, struct archive *a, const char *raw, uint64_t size,
+		     struct buf *capture, size_t capture_max, struct cookie_scan *cookie,
+		     const struct ingest_cb *cb)
 {
 	static const unsigned char zero;
 	uint64_t at = 0;
@@ -509,6 +699,8 @@ static int scan_data(const struct ingest *in, struct archive *a, const char *raw
 		if ((uint64_t)off > at) {      /* a hole */
 			if (cookie)
 				cookie_feed(cookie, &zero, 1);
+			if (cb && stream_zeros(cb, (uint64_t)off - at) < 0)
+				return -1;
 			while (capture && capture->len < capture_max && at < (uint64_t)off) {
 				buf_addc(capture, 0);
 				at++;
@@ -518,9 +710,13 @@ static int scan_data(const struct ingest *in, struct archive *a, const char *raw
 			cookie_feed(cookie, p, len);
 		if (capture && capture->len < capture_max)
 			buf_add(capture, p, len < capture_max - capture->len ? len : capture_max - capture->len);
+		if (cb && len && cb->data(cb->ctx, p, len) < 0)
+			return -1;
+		if (cb)
+			progress_data(progress_idx, len);
 		at = (uint64_t)off + len;
 	}
-	return 0;
+	return cb ? stream_zeros(cb, size - at) : 0;
 }
 
 static const char *type_name(mode_t t)
@@ -629,8 +825,8 @@ static int scan_one(struct ingest *in, struct archive *a, struct archive_entry *
 		add_small(in, name, &cap, e->size);
 		rc = archive_read_data_skip(a) == ARCHIVE_OK ? 0 : entry_err(in, raw, "%s", archive_error_string(a));
 	} else if (recog || script || vmargs || sparse) {
-		rc = scan_data(in, a, raw, e->size, recog || script ? &cap : NULL, SMALL_MAX,
-			       vmargs ? &cs : NULL);
+		rc = read_data(in, a, raw, e->size, recog || script ? &cap : NULL, SMALL_MAX,
+			       vmargs ? &cs : NULL, NULL);
 		if (rc == 0 && (recog || script))
 			add_small(in, name, &cap, e->size);
 		e->cookie = cs.found;
@@ -913,7 +1109,7 @@ int ingest_scan(struct ingest *in)
 {
 	if (in->fd < 0 && open_input(in) < 0)
 		return -1;
-	struct archive *a = open_archive(in);
+	struct archive *a = open_archive(in, 0);
 	if (!a)
 		return -1;
 	struct archive_entry *ae;
@@ -936,6 +1132,8 @@ int ingest_scan(struct ingest *in)
 	rc = validate(in);
 out:
 	archive_read_free(a);
+	if (rc < 0 && in->spool_err[0])   /* libarchive reports it as a truncated input */
+		rp_err("%s: %s", in->path, in->spool_err);
 	return rc;
 }
 
@@ -966,14 +1164,29 @@ static int same_entry(const struct ingest *in, const struct input_entry *e, stru
 	return 0;
 }
 
+/* The data of the E_REG entry e (the archive's current entry) to cb;
+ * a vm.args must still say what the scan saw.  0, or -1 after rp_err(). */
+static int stream_data(struct ingest *in, struct archive *a, const struct input_entry *e,
+		       const struct ingest_cb *cb)
+{
+	int vmargs = !strcmp(base_name(e->name), "vm.args");
+	struct cookie_scan cs = { 0, 0, 0 };
+	progress_idx = (size_t)(e - in->v);
+	if (read_data(in, a, e->name, e->size, NULL, 0, vmargs ? &cs : NULL, cb) < 0)
+		return -1;
+	if (vmargs && cs.found != e->cookie)
+		return entry_err(in, e->name, "the archive changed between relpkg's two reads of it (a "
+				 "-setcookie line %s): refused", e->cookie ? "went away" : "appeared");
+	return 0;
+}
+
 int ingest_stream(struct ingest *in, const struct ingest_cb *cb)
 {
-	static const unsigned char zeros[65536];
 	if (in->fd < 0)
 		return rp_err("%s: ingest_stream() before ingest_scan()", in->path);
 	if (same_file(in) < 0)
 		return -1;
-	struct archive *a = open_archive(in);
+	struct archive *a = open_archive(in, 1);
 	if (!a)
 		return -1;
 	struct archive_entry *ae;
@@ -1004,59 +1217,8 @@ int ingest_stream(struct ingest *in, const struct ingest_cb *cb)
 		}
 		if (cb->entry(cb->ctx, i) < 0)
 			goto out;
-		if (e->type == E_REG) {
-			int vmargs = !strcmp(base_name(e->name), "vm.args");
-			struct cookie_scan cs = { 0, 0, 0 };
-			uint64_t at = 0;
-			const void *p;
-			size_t len;
-			la_int64_t off;
-			for (;;) {
-				r = archive_read_data_block(a, &p, &len, &off);
-				if (r == ARCHIVE_EOF)
-					break;
-				if (r != ARCHIVE_OK) {
-					entry_err(in, e->name, "%s", archive_error_string(a));
-					goto out;
-				}
-				if (off < 0 || (uint64_t)off < at) {
-					entry_err(in, e->name, "its sparse map is out of order or overlapping (a "
-						  "data region at byte %lld, before byte %llu where the previous one "
-						  "ended); GNU tar refuses such a map too",
-						  (long long)off, (unsigned long long)at);
-					goto out;
-				}
-				if ((uint64_t)off + len > e->size) {
-					entry_err(in, e->name, "more data than its declared size");
-					goto out;
-				}
-				if (vmargs && (uint64_t)off > at)
-					cookie_feed(&cs, zeros, 1);
-				while (at < (uint64_t)off) {  /* a hole of a sparse file */
-					size_t z = (uint64_t)off - at < sizeof zeros ? (size_t)((uint64_t)off - at) : sizeof zeros;
-					if (cb->data(cb->ctx, zeros, z) < 0)
-						goto out;
-					at += z;
-				}
-				if (vmargs)
-					cookie_feed(&cs, p, len);
-				if (len && cb->data(cb->ctx, p, len) < 0)
-					goto out;
-				at += len;
-				progress_data(i, len);
-			}
-			while (at < e->size) {
-				size_t z = e->size - at < sizeof zeros ? (size_t)(e->size - at) : sizeof zeros;
-				if (cb->data(cb->ctx, zeros, z) < 0)
-					goto out;
-				at += z;
-			}
-			if (vmargs && cs.found != e->cookie) {
-				entry_err(in, e->name, "the archive changed between relpkg's two reads of it "
-					  "(a -setcookie line %s): refused", e->cookie ? "went away" : "appeared");
-				goto out;
-			}
-		}
+		if (e->type == E_REG && stream_data(in, a, e, cb) < 0)
+			goto out;
 		if (cb->entry_end(cb->ctx, i) < 0)
 			goto out;
 		i++;

@@ -12,6 +12,12 @@
  *  2. ingest_stream(): the data pass.  Each entry's bytes are read once
  *     and handed to a callback (payload.c feeds both packages from it).
  *
+ * The input is read and decompressed once.  A compressed tarball (gzip,
+ * xz, zstd, bzip2, lz4) is inflated by the scan, which keeps the
+ * decompressed tar stream (the spool: in memory up to INGEST_SPOOL_MEM,
+ * beyond that in an anonymous file in $TMPDIR; bounded by what the
+ * entries declare); the data pass reads the spool, never the input again.  An uncompressed tar is not copied: the scan
+ * skips its data (seeks) and the data pass reads it.
  * The tarball is opened once; both walks read that one descriptor (pread,
  * never by path again).  A FIFO or a pipe (/dev/stdin) is first copied
  * to an anonymous file in $TMPDIR, counted against max_size.  The data
@@ -33,6 +39,8 @@
 /* Default bound of the expanded release (sum of regular file sizes);
  * `relpkg build --max-size` changes it. */
 #define INGEST_MAX_SIZE_DEFAULT (16ULL << 30)
+/* A decompressed tar stream up to this size is kept in memory. */
+#define INGEST_SPOOL_MEM (4u << 20)
 
 struct input_entry {
 	char *name;             /* relative path after normalisation and strip, owned */
@@ -69,6 +77,11 @@ struct ingest {
 	size_t *sorted;         /* indexes of the live entries of v, sorted by name */
 	size_t nsorted;
 	int64_t clamp_mtime;    /* SOURCE_DATE_EPOCH, or -1 */
+	int spooled;            /* the scan kept the decompressed tar stream: */
+	unsigned char *spool_mem;       /* in memory (owned), while it is small */
+	int spool_fd;           /* or in this anonymous file, or -1 */
+	uint64_t spool_size;
+	char spool_err[400];    /* why the spool failed (the scan's message), or "" */
 };
 
 void ingest_init(struct ingest *in, const char *path, int64_t clamp_mtime);

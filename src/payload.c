@@ -2,16 +2,17 @@
 #include "payload.h"
 #include "buildopts.h"
 #include "zsink.h"
-#include "digest.h"
 #include "error.h"
 #include "ingest.h"
 
+#include "atomic.h"
+
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct pass {
 	struct payload_job *job;
-	struct hasher md5, sha256;
 	size_t cur;             /* manifest index of the current entry */
 	int first_block;
 };
@@ -20,10 +21,6 @@ static int begin(struct pass *p, size_t idx)
 {
 	p->cur = idx;
 	p->first_block = 1;
-	if (p->job->want_md5)
-		hasher_reset(&p->md5);
-	if (p->job->want_sha256)
-		hasher_reset(&p->sha256);
 	for (int i = 0; i < p->job->nw; i++)
 		if (p->job->w[i]->entry(p->job->w[i], p->job->m, idx) < 0)
 			return -1;
@@ -36,31 +33,17 @@ static int feed(struct pass *p, const void *d, size_t n)
 	if (p->first_block && (e->flags & EF_RELEASE))
 		elfarch_note(&p->job->arch, e->path, d, n);
 	p->first_block = 0;
-	if (p->job->want_md5)
-		hasher_update(&p->md5, d, n);
-	if (p->job->want_sha256)
-		hasher_update(&p->sha256, d, n);
 	for (int i = 0; i < p->job->nw; i++)
 		if (p->job->w[i]->data(p->job->w[i], d, n) < 0)
 			return -1;
 	return 0;
 }
 
+/* The digests are filled by the writers' sinks (payload.h). */
 static int end(struct pass *p)
 {
 	struct entry *e = &p->job->m->v[p->cur];
-	if (e->type == E_REG) {
-		if (p->job->want_md5)
-			hasher_final(&p->md5, e->md5);
-		if (p->job->want_sha256)
-			hasher_final(&p->sha256, e->sha256);
-		e->digested = 1;
-	} else if (e->type == E_HARDLINK) {
-		const struct entry *f = &p->job->m->v[e->link_first];
-		memcpy(e->md5, f->md5, sizeof e->md5);
-		memcpy(e->sha256, f->sha256, sizeof e->sha256);
-		e->digested = 1;
-	}
+	e->digested = e->type == E_REG || e->type == E_HARDLINK;
 	return 0;
 }
 
@@ -100,8 +83,6 @@ int payload_run(struct payload_job *job)
 	struct manifest *m = job->m;
 	struct pass p = { .job = job };
 	int rc = -1;
-	hasher_init(&p.md5, H_MD5);
-	hasher_init(&p.sha256, H_SHA256);
 
 	size_t *dirs = xmalloc((m->n ? m->n : 1) * sizeof *dirs), nd = 0;
 	for (size_t i = 0; i < m->n; i++)
@@ -128,8 +109,6 @@ int payload_run(struct payload_job *job)
 	rc = 0;
 out:
 	free(dirs);
-	hasher_release(&p.md5);
-	hasher_release(&p.sha256);
 	return rc;
 }
 
@@ -140,8 +119,84 @@ int64_t payload_mtime(const struct pkgmeta *pm, const struct entry *e)
 	return pm->clamp_mtime >= 0 ? pm->clamp_mtime : pm->build_time;
 }
 
-la_ssize_t payload_to_zsink(struct archive *a, void *zsink, const void *p, size_t n)
+static la_ssize_t to_zsink(struct archive *a, void *zsink, const void *p, size_t n)
 {
 	(void)a;
 	return zsink_write(zsink, p, n) < 0 ? -1 : (la_ssize_t)n;
+}
+
+int framer_open(struct framer *f, const char *what, const char *outdir, enum comp c, int level,
+		int threaded, int algo, int (*set_format)(struct archive *))
+{
+	memset(f, 0, sizeof *f);
+	f->what = what;
+	f->fd = scratch_open(outdir);
+	if (f->fd < 0)
+		return -1;
+	f->z = zsink_new(f->fd, c, level, threaded);
+	if (algo >= 0)
+		zsink_digest_algo(f->z, algo);
+	f->a = archive_write_new();
+	set_format(f->a);
+	archive_write_add_filter_none(f->a);
+	archive_write_set_bytes_per_block(f->a, 0);     /* straight through: see framer_data */
+	if (archive_write_open2(f->a, f->z, NULL, to_zsink, NULL, NULL) != ARCHIVE_OK)
+		return rp_err("%s: %s", what, archive_error_string(f->a));
+	return 0;
+}
+
+int framer_data(struct framer *f, const void *p, size_t n)
+{
+	/* unblocked, libarchive hands the entry's bytes to to_zsink inside
+	 * this call and the framing (headers, padding) in others */
+	zsink_digest_on(f->z);
+	la_ssize_t k = archive_write_data(f->a, p, n);
+	zsink_digest_off(f->z);
+	if (k != (la_ssize_t)n)
+		return rp_err("%s: %s", f->what, archive_error_string(f->a));
+	return 0;
+}
+
+int framer_close(struct framer *f)
+{
+	if (archive_write_close(f->a) != ARCHIVE_OK)
+		return rp_err("%s: %s", f->what, archive_error_string(f->a));
+	archive_write_free(f->a);
+	f->a = NULL;
+	return zsink_finish(f->z);
+}
+
+void framer_free(struct framer *f)
+{
+	if (f->a)
+		archive_write_free(f->a);
+	zsink_free(f->z);
+	if (f->fd >= 0)
+		close(f->fd);
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+}
+
+int payload_copy(int from, int to, uint64_t len, const char *what)
+{
+	static char chunk[1 << 16];
+	off_t off = 0;
+	int kernel = 1;
+	while (len) {
+		ssize_t r = kernel ? copy_file_range(from, &off, to, NULL, len, 0) : -1;
+		if (r <= 0) {
+			/* EXDEV, EINVAL, ENOSYS (or 0 on a short source): copy by hand */
+			kernel = 0;
+			size_t want = len < sizeof chunk ? (size_t)len : sizeof chunk;
+			r = pread(from, chunk, want, off);
+			if (r <= 0)
+				return r < 0 ? rp_errno("%s: reading the scratch copy", what)
+					     : rp_err("%s: the scratch copy is shorter than written", what);
+			if (write_all(to, chunk, (size_t)r, what) < 0)
+				return -1;
+			off += r;
+		}
+		len -= (uint64_t)r;
+	}
+	return 0;
 }

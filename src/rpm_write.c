@@ -27,9 +27,7 @@ struct rpm_writer {
 	char *outdir;
 	enum comp comp;
 	int level;
-	int fd;
-	struct zsink *z;
-	struct archive *cpio;
+	struct framer pl;       /* the cpio payload */
 	int skip_data;          /* the current entry is not in the rpm */
 };
 
@@ -65,20 +63,21 @@ static int cpio_header(struct rpm_writer *w, const struct entry *e, uint64_t siz
 		archive_entry_set_size(ae, (la_int64_t)strlen(e->target));
 	} else
 		archive_entry_set_size(ae, (la_int64_t)size);
-	int r = archive_write_header(w->cpio, ae);
+	int r = archive_write_header(w->pl.a, ae);
 	archive_entry_free(ae);
 	int rc = 0;
 	if (r != ARCHIVE_OK)
-		rc = rp_err("rpm payload: %s: %s", name.p, archive_error_string(w->cpio));
+		rc = rp_err("rpm payload: %s: %s", name.p, archive_error_string(w->pl.a));
 	buf_free(&name);
 	return rc;
 }
 
-static int w_entry(struct pkgwriter *base, const struct manifest *m, size_t idx)
+static int w_entry(struct pkgwriter *base, struct manifest *m, size_t idx)
 {
 	struct rpm_writer *w = (struct rpm_writer *)base;
-	const struct entry *e = &m->v[idx];
+	struct entry *e = &m->v[idx];
 	w->skip_data = 1;
+	zsink_digest_begin(w->pl.z, NULL);
 	if (!in_rpm(e) || e->type == E_HARDLINK)
 		return 0;   /* hard links were written with their first name */
 	if (e->type == E_REG && e->nlink > 1) {
@@ -101,20 +100,20 @@ static int w_entry(struct pkgwriter *base, const struct manifest *m, size_t idx)
 			rc = cpio_header(w, &m->v[mem[last]], e->size, (unsigned)k);
 		free(mem);
 		w->skip_data = 0;
+		zsink_digest_begin(w->pl.z, e->sha256);
 		return rc;
 	}
 	w->skip_data = e->type != E_REG;
-	return cpio_header(w, e, e->type == E_REG ? e->size : 0, e->type == E_DIR ? 2 : 1);
+	int rc = cpio_header(w, e, e->type == E_REG ? e->size : 0, e->type == E_DIR ? 2 : 1);
+	if (e->type == E_REG)
+		zsink_digest_begin(w->pl.z, e->sha256);
+	return rc;
 }
 
 static int w_data(struct pkgwriter *base, const void *p, size_t n)
 {
 	struct rpm_writer *w = (struct rpm_writer *)base;
-	if (w->skip_data)
-		return 0;
-	if (archive_write_data(w->cpio, p, n) != (la_ssize_t)n)
-		return rp_err("rpm payload: %s", archive_error_string(w->cpio));
-	return 0;
+	return w->skip_data ? 0 : framer_data(&w->pl, p, n);
 }
 
 struct rpm_writer *rpm_writer_new(const struct pkgmeta *pm, const char *outdir,
@@ -127,18 +126,10 @@ struct rpm_writer *rpm_writer_new(const struct pkgmeta *pm, const char *outdir,
 	w->outdir = xstrdup(outdir);
 	w->comp = comp;
 	w->level = level;
-	w->fd = scratch_open(outdir);
-	if (w->fd < 0)
+	w->pl.fd = -1;
+	if (framer_open(&w->pl, "rpm payload", outdir, comp, level, 1, H_SHA256,
+			archive_write_set_format_cpio_newc) < 0)
 		goto fail;
-	w->z = zsink_new(w->fd, comp, level, 1);
-	w->cpio = archive_write_new();
-	archive_write_set_format_cpio_newc(w->cpio);
-	archive_write_add_filter_none(w->cpio);
-	archive_write_set_bytes_per_block(w->cpio, 0);
-	if (archive_write_open2(w->cpio, w->z, NULL, payload_to_zsink, NULL, NULL) != ARCHIVE_OK) {
-		rp_err("rpm payload: %s", archive_error_string(w->cpio));
-		goto fail;
-	}
 	return w;
 fail:
 	rpm_writer_free(w);
@@ -577,7 +568,7 @@ static int rpm_sign(struct rpm_writer *w, const struct buf *hbytes, struct rpmhd
 		return 0;
 	struct buf hs = BUF_INIT, ps = BUF_INIT;
 	struct sign_part parts[2] = { { .p = hbytes->p, .len = hbytes->len },
-				      { .fd = w->fd, .off = 0, .len = (size_t)zsink_bytes_out(w->z) } };
+				      { .fd = w->pl.fd, .off = 0, .len = (size_t)zsink_bytes_out(w->pl.z) } };
 	int rc = -1;
 	if (sign_detached(key, parts, 1, &hs) < 0 || sign_detached(key, parts, 2, &ps) < 0)
 		goto out;
@@ -606,19 +597,13 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	rpmhdr_enc_init(&h);
 	rpmhdr_enc_init(&sig);
 
-	if (archive_write_close(w->cpio) != ARCHIVE_OK) {
-		rp_err("rpm payload: %s", archive_error_string(w->cpio));
+	if (framer_close(&w->pl) < 0)
 		goto out;
-	}
-	archive_write_free(w->cpio);
-	w->cpio = NULL;
-	if (zsink_finish(w->z) < 0)
-		goto out;
-	if (zsink_bytes_in(w->z) > 0xffffffffULL || zsink_bytes_out(w->z) > 0xfffffff0ULL) {
+	if (zsink_bytes_in(w->pl.z) > 0xffffffffULL || zsink_bytes_out(w->pl.z) > 0xfffffff0ULL) {
 		rp_err("the rpm payload is larger than 4 GiB: relpkg cannot write such an rpm yet");
 		goto out;
 	}
-	if (build_header(w, m, zsink_out_sha256(w->z), &h) < 0)
+	if (build_header(w, m, zsink_out_sha256(w->pl.z), &h) < 0)
 		goto out;
 	rpmhdr_enc_write(&h, RPMTAG_HEADERIMMUTABLE, &hbytes);
 
@@ -636,9 +621,9 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	hex_encode(d, hasher_final(&hs, d), hex);
 	hasher_release(&hs);
 	rpmhdr_enc_string(&sig, RPMSIGTAG_SHA256, hex);
-	uint32_t size = (uint32_t)(hbytes.len + zsink_bytes_out(w->z));
+	uint32_t size = (uint32_t)(hbytes.len + zsink_bytes_out(w->pl.z));
 	rpmhdr_enc_int32(&sig, RPMSIGTAG_SIZE, &size, 1);
-	uint32_t psize = (uint32_t)zsink_bytes_in(w->z);
+	uint32_t psize = (uint32_t)zsink_bytes_in(w->pl.z);
 	rpmhdr_enc_int32(&sig, RPMSIGTAG_PAYLOADSIZE, &psize, 1);
 	if (rpm_sign(w, &hbytes, &sig) < 0)
 		goto out;
@@ -661,24 +646,8 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	    write_all(out.fd, hbytes.p, hbytes.len, fname.p) < 0)
 		goto out;
 	/* the payload: copied in the kernel where possible */
-	off_t off = 0;
-	uint64_t left = zsink_bytes_out(w->z);
-	while (left) {
-		ssize_t r = copy_file_range(w->fd, &off, out.fd, NULL, left, 0);
-		if (r <= 0) {
-			static char chunk[1 << 16];
-			ssize_t k = pread(w->fd, chunk, sizeof chunk, off);
-			if (k <= 0) {
-				rp_errno("%s: copying the payload", fname.p);
-				goto out;
-			}
-			if (write_all(out.fd, chunk, (size_t)k, fname.p) < 0)
-				goto out;
-			r = k;
-			off += k;
-		}
-		left -= (uint64_t)r;
-	}
+	if (payload_copy(w->pl.fd, out.fd, zsink_bytes_out(w->pl.z), fname.p) < 0)
+		goto out;
 	if (atomic_commit(&out) < 0)
 		goto out;
 	*path = buf_detach(&fname);
@@ -699,11 +668,7 @@ void rpm_writer_free(struct rpm_writer *w)
 {
 	if (!w)
 		return;
-	if (w->cpio)
-		archive_write_free(w->cpio);
-	zsink_free(w->z);
-	if (w->fd >= 0)
-		close(w->fd);
+	framer_free(&w->pl);
 	free(w->outdir);
 	free(w);
 }

@@ -26,9 +26,17 @@
 #define ZSINK_NBUF 4
 #define ZSINK_OUTBUF (256u << 10)
 
+/* A run of entry data inside a chunk, digested into out. */
+struct seg {
+	uint32_t off, len;
+	unsigned char *out;
+};
+
 struct chunk {
 	unsigned char *p;
 	size_t len;
+	struct seg *seg;        /* in order; len 0 marks an entry's start */
+	size_t nseg, segcap;
 };
 
 struct zsink {
@@ -40,6 +48,9 @@ struct zsink {
 	/* producer side */
 	struct chunk cur;
 	uint64_t in;
+	int dalgo;              /* enum halgo, or -1: no per-entry digests */
+	unsigned char *dout;    /* the current entry's digest */
+	int don;                /* zsink_digest_on() */
 
 	/* ring: [head, head+count) are full chunks waiting for the worker */
 	struct chunk ring[ZSINK_NBUF];
@@ -62,6 +73,8 @@ struct zsink {
 	uint64_t outbytes;
 	struct hasher sha;
 	unsigned char sha256[32];
+	struct hasher fh;       /* the current entry's digest (worker) */
+	unsigned char *fout;    /* where it goes, or NULL */
 	char werr[512];     /* encoder's error (encoder's thread only) */
 	int wfailed;
 	char err[512];      /* published error, under mu while the worker runs */
@@ -240,6 +253,32 @@ static int enc_run(struct zsink *z, const unsigned char *p, size_t n, int fin)
 	return 0;
 }
 
+/* The per-entry digests of chunk c (encoder's thread). */
+static void digest_chunk(struct zsink *z, const struct chunk *c)
+{
+	for (size_t i = 0; i < c->nseg; i++) {
+		const struct seg *g = &c->seg[i];
+		if (g->out != z->fout || g->len == 0) {
+			if (z->fout)
+				hasher_final(&z->fh, z->fout);
+			hasher_reset(&z->fh);
+			z->fout = g->out;
+		}
+		hasher_update(&z->fh, c->p + g->off, g->len);
+	}
+}
+
+static void digest_end(struct zsink *z)
+{
+	if (z->dalgo < 0)
+		return;
+	if (z->fout)
+		hasher_final(&z->fh, z->fout);
+	z->fout = NULL;
+	hasher_release(&z->fh);
+	z->dalgo = -1;
+}
+
 static void enc_end(struct zsink *z)
 {
 	if (z->comp == COMP_GZIP) {
@@ -271,14 +310,17 @@ static void *worker(void *arg)
 		z->head = (z->head + 1) % ZSINK_NBUF;
 		z->count--;
 		pthread_mutex_unlock(&z->mu);
+		digest_chunk(z, &c);
 		enc_run(z, c.p, c.len, 0);
 		pthread_mutex_lock(&z->mu);
 		publish_error(z);
 		c.len = 0;
+		c.nseg = 0;
 		z->freelist[z->nfree++] = c;
 		pthread_cond_signal(&z->cv_free);
 	}
 	pthread_mutex_unlock(&z->mu);
+	digest_end(z);
 	enc_run(z, NULL, 0, 1);
 	enc_end(z);
 	pthread_mutex_lock(&z->mu);
@@ -289,6 +331,13 @@ static void *worker(void *arg)
 
 /* ---- producer side ---- */
 
+static void chunk_free(struct chunk *c)
+{
+	free(c->p);
+	free(c->seg);
+	memset(c, 0, sizeof *c);
+}
+
 struct zsink *zsink_new(int fd, enum comp c, int level, int threaded)
 {
 	struct zsink *z = xcalloc(1, sizeof *z);
@@ -296,6 +345,7 @@ struct zsink *zsink_new(int fd, enum comp c, int level, int threaded)
 	z->comp = c;
 	z->level = level;
 	z->threaded = threaded;
+	z->dalgo = -1;
 	if (enc_start(z) < 0) {
 		z->threaded = 0;
 		publish_error(z);
@@ -316,7 +366,7 @@ struct zsink *zsink_new(int fd, enum comp c, int level, int threaded)
 	if (pthread_create(&z->thread, NULL, worker, z) != 0) {
 		/* fall back to compressing inline */
 		for (unsigned i = 0; i < z->nfree; i++)
-			free(z->freelist[i].p);
+			chunk_free(&z->freelist[i]);
 		z->nfree = 0;
 		z->threaded = 0;
 	}
@@ -333,8 +383,10 @@ static int producer_error(struct zsink *z)
 static int hand_over(struct zsink *z)
 {
 	if (!z->threaded) {
+		digest_chunk(z, &z->cur);
 		int rc = enc_run(z, z->cur.p, z->cur.len, 0);
 		z->cur.len = 0;
+		z->cur.nseg = 0;
 		publish_error(z);
 		return rc < 0 ? producer_error(z) : 0;
 	}
@@ -350,6 +402,43 @@ static int hand_over(struct zsink *z)
 	return failed ? producer_error(z) : 0;
 }
 
+static void seg_add(struct chunk *c, uint32_t off, uint32_t len, unsigned char *out)
+{
+	if (len && c->nseg) {
+		struct seg *last = &c->seg[c->nseg - 1];
+		if (last->len && last->out == out && last->off + last->len == off) {
+			last->len += len;
+			return;
+		}
+	}
+	if (c->nseg == c->segcap) {
+		c->segcap = c->segcap ? 2 * c->segcap : 64;
+		c->seg = xrealloc(c->seg, c->segcap * sizeof *c->seg);
+	}
+	c->seg[c->nseg++] = (struct seg){ off, len, out };
+}
+
+void zsink_digest_algo(struct zsink *z, int algo)
+{
+	if (z->dalgo >= 0 || z->in)
+		return;
+	z->dalgo = algo;
+	/* the worker reads fh only after the first chunk is handed over
+	 * (the mutex orders it), or runs on this thread */
+	hasher_init(&z->fh, (enum halgo)algo);
+}
+
+void zsink_digest_begin(struct zsink *z, unsigned char *out)
+{
+	z->dout = out;
+	if (z->dalgo < 0 || !out)
+		return;
+	seg_add(&z->cur, (uint32_t)z->cur.len, 0, out);
+}
+
+void zsink_digest_on(struct zsink *z) { z->don = z->dalgo >= 0 && z->dout; }
+void zsink_digest_off(struct zsink *z) { z->don = 0; }
+
 int zsink_write(struct zsink *z, const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -359,6 +448,8 @@ int zsink_write(struct zsink *z, const void *p, size_t n)
 	while (n) {
 		size_t room = ZSINK_CHUNK - z->cur.len;
 		size_t k = n < room ? n : room;
+		if (z->don)
+			seg_add(&z->cur, (uint32_t)z->cur.len, (uint32_t)k, z->dout);
 		memcpy(z->cur.p + z->cur.len, s, k);
 		z->cur.len += k;
 		s += k;
@@ -372,30 +463,32 @@ int zsink_write(struct zsink *z, const void *p, size_t n)
 int zsink_finish(struct zsink *z)
 {
 	if (!z->threaded) {
-		if (!z->wfailed && z->cur.p)
+		if (!z->wfailed && z->cur.p) {
+			digest_chunk(z, &z->cur);
+			digest_end(z);
 			enc_run(z, z->cur.p, z->cur.len, 1);
+		}
 		if (z->out)
 			enc_end(z);
-		free(z->cur.p);
-		z->cur.p = NULL;
+		chunk_free(&z->cur);
 		publish_error(z);
 		return z->failed ? producer_error(z) : 0;
 	}
 	pthread_mutex_lock(&z->mu);
-	if (z->cur.len) {
+	if (z->cur.len || z->cur.nseg) {
 		z->ring[(z->head + z->count) % ZSINK_NBUF] = z->cur;
 		z->count++;
 	} else {
 		z->freelist[z->nfree++] = z->cur;
 	}
-	z->cur.p = NULL;
+	memset(&z->cur, 0, sizeof z->cur);
 	z->closing = 1;
 	pthread_cond_signal(&z->cv_full);
 	pthread_mutex_unlock(&z->mu);
 	pthread_join(z->thread, NULL);
 	z->threaded = 0;
 	for (unsigned i = 0; i < z->nfree; i++)
-		free(z->freelist[i].p);
+		chunk_free(&z->freelist[i]);
 	z->nfree = 0;
 	pthread_mutex_destroy(&z->mu);
 	pthread_cond_destroy(&z->cv_full);
@@ -413,7 +506,9 @@ void zsink_free(struct zsink *z)
 		return;
 	if (z->threaded)
 		zsink_finish(z);   /* joins the worker; result no longer wanted */
-	free(z->cur.p);
+	chunk_free(&z->cur);
+	if (z->dalgo >= 0)
+		hasher_release(&z->fh);
 	if (z->out)
 		enc_end(z);
 	free(z);

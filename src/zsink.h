@@ -37,4 +37,16 @@ uint64_t zsink_bytes_out(const struct zsink *z);
 const unsigned char *zsink_out_sha256(const struct zsink *z);
 void zsink_free(struct zsink *z);
 
+/* Per-entry digests, computed on the sink's worker (off the producer's
+ * critical path).  zsink_digest_algo() once, before the first write;
+ * zsink_digest_begin() at each entry: the digest of what follows goes to
+ * out (algo's length), which must stay valid until zsink_finish(); only
+ * bytes written between zsink_digest_on() and zsink_digest_off() (the
+ * entry's data, not the framing) count.  Every out is filled, an empty
+ * entry's too, once zsink_finish() returned 0. */
+void zsink_digest_algo(struct zsink *z, int algo);      /* enum halgo (digest.h) */
+void zsink_digest_begin(struct zsink *z, unsigned char *out);
+void zsink_digest_on(struct zsink *z);
+void zsink_digest_off(struct zsink *z);
+
 #endif
