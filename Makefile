@@ -119,6 +119,7 @@ ansible-example: all
 bench: all
 	sh bench/run.sh
 	sh bench/downtime.sh
+	sh bench/store.sh
 
 # The fault matrix (tests/t_faults.sh), every cell, three times over
 # (FAULTS_REPEAT); make check skips it until its container reboots are
