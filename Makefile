@@ -122,6 +122,7 @@ bench: all
 	sh bench/downtime.sh
 	sh bench/bluegreen.sh
 	sh bench/hot.sh
+	sh bench/store.sh
 
 # The fault matrix (tests/t_faults.sh), every cell, three times over
 # (FAULTS_REPEAT); make check runs it once, in the runner's second lane.

@@ -3,9 +3,10 @@
  * recognise() (recognise.h); read by the package metadata (buildopts.h)
  * and everything after it.
  *
- * In relpkg's code "release" means this, the application release given
- * as input.  The package revision (--release N, dpkg's "-1", rpm's
- * Release tag) is called the revision. */
+ * struct release, recognise() and release_* are about this, the
+ * application release given as input.  The package revision (--release
+ * N, dpkg's "-1", rpm's Release tag) is another thing: pkgmeta.release
+ * (buildopts.h). */
 #ifndef RELPKG_RELEASE_H
 #define RELPKG_RELEASE_H
 

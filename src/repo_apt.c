@@ -373,13 +373,27 @@ static void note_apt(struct repo_istate *st, const struct buf *pk, const struct 
 	repo_sha256_hex(buf_str(gz), gz->len, st->gz_sha);
 }
 
-int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t,
-		   struct repo_istate *st)
+/* Packages (and .gz) as *old describes them (NULL: none) followed by the
+ * stanzas of es's debs, as one more gzip member; Release for them. */
+static int apt_write(const char *dir, const struct repo_istate *old, const struct repo_entries *es,
+		     const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st)
 {
-	struct buf pk = BUF_INIT, gz = BUF_INIT;
-	const char **arch = xmalloc((es->n + 1) * sizeof *arch);
-	size_t na = 0;
+	struct buf pk = BUF_INIT, gz = BUF_INIT, words = BUF_INIT;
 	int rc = -1;
+	size_t na = 0, more = 0;
+	if (old) {
+		buf_add(&pk, buf_str(&old->pk), old->pk.len);
+		buf_add(&gz, buf_str(&old->gz), old->gz.len);
+		buf_adds(&words, old->archs);   /* the architectures: the old list's words and the new ones */
+	}
+	size_t at = pk.len;
+	const char **arch = xmalloc((es->n + words.len / 2 + 2) * sizeof *arch);
+	for (char *w = words.p, *sp; w && *w; w = sp ? sp + 1 : NULL) {
+		sp = strchr(w, ' ');
+		if (sp)
+			*sp = 0;
+		arch[na++] = w;
+	}
 	for (size_t i = 0; i < es->n; i++) {
 		const struct repo_entry *e = &es->v[i];
 		if (e->format != FMT_DEB)
@@ -387,55 +401,14 @@ int repo_apt_write(const char *dir, const struct repo_entries *es, const struct 
 		buf_add(&pk, buf_str(&e->frag[FR_PACKAGES]), e->frag[FR_PACKAGES].len);
 		buf_addc(&pk, '\n');
 		arch[na++] = e->arch;
+		more++;
 	}
 	free(st->archs);
 	st->archs = arch_list(arch, na);
-	st->ndeb = na;
-	if (repo_gzip(buf_str(&pk), pk.len, &gz) < 0 || stage_apt(dir, &pk, &gz, st->archs, sg, t) < 0)
+	st->ndeb = (old ? old->ndeb : 0) + more;
+	/* a full write is one member, even when empty; an add adds one if any deb is new */
+	if ((!old || more) && repo_gzip(buf_str(&pk) + at, pk.len - at, &gz) < 0)
 		goto out;
-	note_apt(st, &pk, &gz);
-	rc = 0;
-out:
-	free(arch);
-	buf_free(&pk);
-	buf_free(&gz);
-	return rc;
-}
-
-int repo_apt_append(const char *dir, const struct repo_istate *old, const struct repo_entries *add,
-		    const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st)
-{
-	struct buf pk = BUF_INIT, gz = BUF_INIT, more = BUF_INIT, words = BUF_INIT;
-	int rc = -1;
-	size_t na = 0;
-	buf_add(&pk, buf_str(&old->pk), old->pk.len);
-	buf_add(&gz, buf_str(&old->gz), old->gz.len);
-	/* the architectures: the old list's words and the new ones */
-	buf_adds(&words, old->archs);
-	const char **arch = xmalloc((add->n + strlen(old->archs) / 2 + 2) * sizeof *arch);
-	for (char *w = words.p, *sp; w && *w; w = sp ? sp + 1 : NULL) {
-		sp = strchr(w, ' ');
-		if (sp)
-			*sp = 0;
-		arch[na++] = w;
-	}
-	for (size_t i = 0; i < add->n; i++) {
-		const struct repo_entry *e = &add->v[i];
-		if (e->format != FMT_DEB)
-			continue;
-		buf_add(&more, buf_str(&e->frag[FR_PACKAGES]), e->frag[FR_PACKAGES].len);
-		buf_addc(&more, '\n');
-		arch[na++] = e->arch;
-		st->ndeb++;
-	}
-	free(st->archs);
-	st->archs = arch_list(arch, na);
-	/* Packages.gz: one more gzip member (none when no deb is new) */
-	if (more.len) {
-		buf_add(&pk, more.p, more.len);
-		if (repo_gzip(more.p, more.len, &gz) < 0)
-			goto out;
-	}
 	if (stage_apt(dir, &pk, &gz, st->archs, sg, t) < 0)
 		goto out;
 	note_apt(st, &pk, &gz);
@@ -444,7 +417,18 @@ out:
 	free(arch);
 	buf_free(&pk);
 	buf_free(&gz);
-	buf_free(&more);
 	buf_free(&words);
 	return rc;
+}
+
+int repo_apt_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t,
+		   struct repo_istate *st)
+{
+	return apt_write(dir, NULL, es, sg, t, st);
+}
+
+int repo_apt_append(const char *dir, const struct repo_istate *old, const struct repo_entries *add,
+		    const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st)
+{
+	return apt_write(dir, old, add, sg, t, st);
 }

@@ -750,16 +750,19 @@ static void md_free(struct mdfile md[3])
 	}
 }
 
-int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t,
-		   struct repo_istate *st)
+/* The three documents: the packages of *old's files (NULL: none), copied
+ * as they are, then es's rpms; repomd.xml for them. */
+static int rpm_write(const char *dir, const struct repo_istate *old, const struct repo_entries *es,
+		     const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st)
 {
 	struct mdfile md[3] = { { 0 } };
 	int rc = -1;
-	size_t n = 0;
+	size_t n = old ? old->nrpm : 0;
 	for (size_t i = 0; i < es->n; i++)
 		n += es->v[i].format == FMT_RPM;
 	for (int k = 0; k < 3; k++)
-		if (md_begin(&md[k], k, n) < 0 || md_packages(&md[k], k, es) < 0 || md_end(&md[k], k) < 0)
+		if (md_begin(&md[k], k, n) < 0 || (old && md_copy_packages(&md[k], &old->mdgz[k], &old->md[k]) < 0) ||
+		    md_packages(&md[k], k, es) < 0 || md_end(&md[k], k) < 0)
 			goto out;
 	if (stage_rpm(dir, md, sg, t) < 0)
 		goto out;
@@ -771,24 +774,14 @@ out:
 	return rc;
 }
 
+int repo_rpm_write(const char *dir, const struct repo_entries *es, const struct repo_sign *sg, struct repo_txn *t,
+		   struct repo_istate *st)
+{
+	return rpm_write(dir, NULL, es, sg, t, st);
+}
+
 int repo_rpm_append(const char *dir, const struct repo_istate *old, const struct repo_entries *add,
 		    const struct repo_sign *sg, struct repo_txn *t, struct repo_istate *st)
 {
-	struct mdfile md[3] = { { 0 } };
-	int rc = -1;
-	size_t n = old->nrpm;
-	for (size_t i = 0; i < add->n; i++)
-		n += add->v[i].format == FMT_RPM;
-	for (int k = 0; k < 3; k++)
-		if (md_begin(&md[k], k, n) < 0 || md_copy_packages(&md[k], &old->mdgz[k], &old->md[k]) < 0 ||
-		    md_packages(&md[k], k, add) < 0 || md_end(&md[k], k) < 0)
-			goto out;
-	if (stage_rpm(dir, md, sg, t) < 0)
-		goto out;
-	st->nrpm = n;
-	note_rpm(st, md);
-	rc = 0;
-out:
-	md_free(md);
-	return rc;
+	return rpm_write(dir, old, add, sg, t, st);
 }

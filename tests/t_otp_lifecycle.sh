@@ -12,23 +12,6 @@ need_relpkg
 trap ct_cleanup_all EXIT
 export SOURCE_DATE_EPOCH=1700000000
 
-# ask PORT: the node's answer ("NAME VSN"), retried while it starts
-ask() {
-	python3 - "$1" <<'PY'
-import socket, sys, time
-for i in range(100):
-    try:
-        with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1) as s:
-            data = s.recv(100).decode().strip()
-            if data:
-                print(data); sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.1)
-sys.exit(1)
-PY
-}
-
 repo=$T/repo
 mkdir -p "$repo"
 for v in 0.1.0 0.2.0 0.3.0; do
@@ -48,7 +31,7 @@ APT='apt-get -y -q --allow-downgrades -o Dpkg::Options::=--force-confdef -o Dpkg
 
 step() { # LABEL VERSION
 	check "deb: $1" ct_sh "$CT" "$APT ex1-relup=$2-1"
-	expect_eq "deb: after $1 the node answers $2" "$(ask 4000)" "ex1_relup $2"
+	expect_eq "deb: after $1 the node answers $2" "$(ct_tcp_line 4000)" "ex1_relup $2"
 	expect_eq "deb: after $1 the package database says $2" \
 		"$(ct_exec "$CT" dpkg-query -W -f='${Version}' ex1-relup)" "$2-1"
 }
@@ -71,7 +54,7 @@ check "deb: nothing answers after remove" sh -c '! python3 -c "import socket; so
 # mix release, rpm -U
 rstep() { # LABEL VERSION FLAGS
 	check "rpm: $1" ct_sh "$CT" "rpm -U $3 /srv/rpms/mix-app-$2-1.x86_64.rpm 2>/dev/null"
-	expect_eq "rpm: after $1 the node answers $2" "$(ask 4000)" "mix_app $2"
+	expect_eq "rpm: after $1 the node answers $2" "$(ct_tcp_line 4000)" "mix_app $2"
 }
 rstep "install 0.1.0" 0.1.0 ""
 rstep "upgrade to 0.2.0" 0.2.0 ""

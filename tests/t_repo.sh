@@ -251,6 +251,70 @@ else
 	fail "big store: relpkg build of 10 more versions"
 fi
 
+# --- appended indexes are the indexes a full write makes --------------------------
+# The add of 4.0.0 above appended (.relpkg/indexes: a Packages stanza and
+# gzip member; new rpm-md head and tail around the old packages' members).
+# A copy without the record is written in full from the entries: the same
+# packages in every index; repomd.xml's sums and sizes are the files'.
+# indexes_of DIR: every index's packages, sorted (order is not content)
+indexes_of() {
+	python3 - "$1" <<'PY'
+import gzip, hashlib, re, sys
+d = sys.argv[1]
+pk = open(d + "/Packages", "rb").read()
+assert gzip.open(d + "/Packages.gz").read() == pk, "Packages.gz is not Packages"
+print("\n".join(sorted(s for s in pk.decode().split("\n\n") if s.strip())))
+rel = open(d + "/Release").read().split("SHA256:\n")[1]
+for f in ("Packages", "Packages.gz"):
+    b = open(d + "/" + f, "rb").read()
+    assert " %s %16d %s\n" % (hashlib.sha256(b).hexdigest(), len(b), f) in rel, "Release: " + f
+repomd = open(d + "/repodata/repomd.xml").read()
+for t in ("primary", "filelists", "other"):
+    m = re.search(r'<data type="%s">.*?<checksum type="sha256">(\w+)</checksum>.*?<open-checksum type="sha256">(\w+)</open-checksum>.*?href="([^"]+)".*?<size>(\d+)</size>.*?<open-size>(\d+)</open-size>' % t, repomd, re.S)
+    gz = open(d + "/" + m.group(3), "rb").read()
+    x = gzip.decompress(gz)
+    assert hashlib.sha256(gz).hexdigest() == m.group(1) and int(m.group(4)) == len(gz), t + ": checksum/size"
+    assert hashlib.sha256(x).hexdigest() == m.group(2) and int(m.group(5)) == len(x), t + ": open-checksum/size"
+    x = x.decode()
+    pkgs = re.findall(r"<package[ >].*?</package>", x, re.S)
+    n = int(re.search(r'packages="(\d+)"', x).group(1))
+    assert n == len(pkgs), t + ": packages=%d but %d elements" % (n, len(pkgs))
+    print(t, n)
+    print("\n".join(sorted(pkgs)))
+PY
+}
+if [ -f "$B/.relpkg/indexes" ]; then
+	appended=$(indexes_of "$B" 2>&1)
+	rm -rf "$T/big-full"
+	cp -a "$B" "$T/big-full"
+	rm "$T/big-full/.relpkg/indexes"
+	check "append: a store without its record is written in full" \
+		"$RELPKG" repo add -q "$T/big-full" "$(deb 4.0.0)"
+	check "append: ... which writes the record again" test -s "$T/big-full/.relpkg/indexes"
+	expect_eq "append: the appended indexes hold what a full write holds (14 + 14 packages, sums right)" \
+		"$appended" "$(indexes_of "$T/big-full" 2>&1)"
+	# a Packages changed behind relpkg's back (same size) is not appended to
+	python3 - "$B/Packages" <<'PY'
+import sys
+p = sys.argv[1]
+b = open(p, "rb").read()
+open(p, "wb").write(b.replace(b"Package: hello", b"Package: hellp", 1))
+PY
+	if build 5.0.0; then
+		check "append: add 5.0.0 to a store whose Packages was changed" \
+			"$RELPKG" repo add -q "$B" "$(deb 5.0.0)" "$(rpmf 5.0.0)"
+		expect_eq "append: ... Packages was written in full from the entries (no changed stanza, 15 packages)" \
+			"$(grep -c '^Package: hellp' "$B/Packages"; grep -c '^Package: hello$' "$B/Packages")" "0
+15"
+		out=$(indexes_of "$B" 2>&1)
+		expect_match "append: ... and every index agrees with repomd.xml and Release's sums" "$out" 'other 15'
+	else
+		fail "append: relpkg build of 5.0.0"
+	fi
+else
+	fail "append: the big store has no .relpkg/indexes"
+fi
+
 # --- prune -----------------------------------------------------------------------
 snap=$(snapshot "$D")
 expect_eq "prune --dry-run: says what would go" \

@@ -26,23 +26,6 @@ P1=$(free_port 18540)
 P2=$(free_port $((P1 + 1)))
 P3=$(free_port $((P2 + 1)))
 
-# ask PORT: the first line a BEAM fixture answers on PORT ("NAME VSN")
-ask() {
-	python3 - "$1" <<'PY'
-import socket, sys, time
-for i in range(100):
-    try:
-        with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1) as s:
-            data = s.recv(100).decode().strip()
-            if data:
-                print(data); sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.1)
-sys.exit(1)
-PY
-}
-
 # --- the packages -------------------------------------------------------------
 # The generic app's migration and health command record how they ran; no '${'
 # in the migration: what it checks is the sandbox, not the quoting (the health
@@ -77,8 +60,8 @@ check "install the generic app (deb)" ct_sh "$CT" 'dpkg -i /srv/pkgs/sbx_1.0-1_a
 check "install the rebar3 release (deb)" ct_sh "$CT" 'dpkg -i /srv/pkgs/sbx-rebar_0.1.0-1_*.deb'
 check "install the mix release (rpm)" ct_sh "$CT" 'rpm -i /srv/pkgs/sbx-mix-0.1.0-1.*.rpm'
 expect_eq "generic: answers" "$(ct_http_get "$P1")" "1.0"
-expect_eq "rebar3: answers" "$(ask "$P2")" "sbx_rebar 0.1.0"
-expect_eq "mix: answers" "$(ask "$P3")" "sbx_mix 0.1.0"
+expect_eq "rebar3: answers" "$(ct_tcp_line "$P2")" "sbx_rebar 0.1.0"
+expect_eq "mix: answers" "$(ct_tcp_line "$P3")" "sbx_mix 0.1.0"
 
 # --- per app -----------------------------------------------------------------
 for app in generic:sbx rebar3:sbx-rebar mix:sbx-mix; do
@@ -158,7 +141,7 @@ if ct_nsexec "$CT" mount -o remount,hidepid=invisible /proc 2>/dev/null; then
 		setpriv --reuid=nobody --regid=nogroup --clear-groups -- cat "/proc/$p/cmdline" 2>/dev/null |
 		tr "\0" " " | grep -o -- "-setcookie [^ ]*"; done')
 	expect_eq "with /proc hidepid=invisible, user nobody cannot see the cookie on the command line" "$seen" ""
-	expect_eq "mix: answers with /proc hidepid=invisible" "$(ask "$P3")" "sbx_mix 0.1.0"
+	expect_eq "mix: answers with /proc hidepid=invisible" "$(ct_tcp_line "$P3")" "sbx_mix 0.1.0"
 	ct_nsexec "$CT" mount -o remount,hidepid=off /proc
 else
 	skip "the cookie on the command line with hidepid=invisible" "cannot remount /proc here"

@@ -406,6 +406,24 @@ sys.exit(1)
 PY
 }
 
+# ct_tcp_line PORT: the first line a server on 127.0.0.1:PORT sends (a BEAM
+# fixture's "NAME VSN"), retried every 0.1 s for 10 s; status 1 if none.
+ct_tcp_line() {
+	python3 - "$1" <<'PY'
+import socket, sys, time
+for i in range(100):
+    try:
+        with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1) as s:
+            data = s.recv(100).decode().strip()
+            if data:
+                print(data); sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.1)
+sys.exit(1)
+PY
+}
+
 # ---- faults: power-off, small file systems, named transient units ----------
 # (tests/t_faults.sh; nothing above depends on these.)
 

@@ -15,7 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "error.h"
+#include "pkginfo.h"
+#include "repo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,6 +54,28 @@ static inline char *fuzz_str(const uint8_t *data, size_t size)
 		s[i] = (char)data[i];
 	s[size] = 0;
 	return s;
+}
+
+/* A package file at path (size bytes) through every reader: pkginfo_read()
+ * as `inspect` and as `verify`, then the store's reader (repo_deb_read or
+ * repo_rpm_read) with made-up digests.  Errors are expected and dropped. */
+static inline void fuzz_package(const char *path, size_t size,
+				int (*store_read)(const char *, const struct repo_digests *, struct repo_entry *))
+{
+	for (int mode = PKG_INSPECT; mode <= PKG_VERIFY; mode++) {
+		struct pkginfo pi;
+		(void)pkginfo_read(path, &pi, (enum pkgmode)mode);
+		pkginfo_release(&pi);
+	}
+	struct repo_digests d;
+	memset(&d, 0, sizeof d);
+	memset(d.sha256, '0', 64);
+	d.size = size;
+	struct repo_entry e;
+	memset(&e, 0, sizeof e);
+	(void)store_read(path, &d, &e);
+	repo_entry_release(&e);
+	rp_err_clear();
 }
 
 #endif
