@@ -39,9 +39,9 @@ P=$T/pkgs
 mkdir -p "$P"
 for v in 0.1.0 0.2.0 0.3.0 0.4.0; do
 	check "build $v (deb)" "$RELPKG" build "$fd/hot_app-$v.tar.gz" --out "$P" --quiet --format deb \
-		--health-url "$U" --health-timeout 20
+		--health-url "$U" --health-timeout 120
 	check "build $v (rpm)" "$RELPKG" build "$fd/hot_app-$v.tar.gz" --out "$P" --quiet --format rpm \
-		--health-url "http://127.0.0.1:$((PORT + 1))/" --health-timeout 20
+		--health-url "http://127.0.0.1:$((PORT + 1))/" --health-timeout 120
 done
 meta() { # VERSION: its metadata file from the .deb
 	dpkg-deb --fsys-tarfile "$P/${APP}_$1-1_amd64.deb" | tar -xOf - "./opt/$APP/meta/$1.meta"
