@@ -1495,6 +1495,8 @@ rp_bg_transition() {
 		rp_bg_drain "$RP_BG_OLD"
 		t_dr=$(rp_now_ms)
 		systemctl stop "$(rp_bg_unit "$RP_BG_OLD")" || true
+		# stopped on purpose: a non-zero exit at SIGTERM is no failure
+		systemctl reset-failed "$(rp_bg_unit "$RP_BG_OLD")" >/dev/null 2>&1 || true
 		rp_hook after-stop "$RP_HOOK_AFTER_STOP" || true
 	fi
 	sw_ms=$(($(rp_now_ms) - t_sw))

@@ -12,7 +12,7 @@
 #
 # One booted container per format, one after the other.  Ports:
 # BG_PORT_BASE (default 18900): deb +1..3 (app: haproxy, blue, green),
-# +11..13 (mix); rpm the same +50.
+# +11..13 (mix), +20 (epmd of the mix nodes); rpm the same +50.
 # shellcheck shell=sh disable=SC2016 # single-quoted scripts run inside
 need_cmd systemd-nspawn nsenter dpkg-scanpackages curl python3
 need_relpkg
@@ -26,7 +26,7 @@ PROBE=$TOP/tests/bluegreen/probe.py
 export SOURCE_DATE_EPOCH=1700000000
 t_start=$(date +%s)
 
-for p in 1 2 3 11 12 13 51 52 53 61 62 63; do
+for p in 1 2 3 11 12 13 20 51 52 53 61 62 63 70; do
 	ct_port_free $((PORT_BASE + p)) || skip_file "127.0.0.1:$((PORT_BASE + p)) is in use on the host"
 done
 "$RELPKG" build --help 2>&1 | grep -q -- '--switch' || skip_file "relpkg build has no --switch"
@@ -286,6 +286,10 @@ run_format() {
 
 	# the mix release
 	if [ -n "$MIX1" ]; then
+		# the containers share the host's network, so epmd's port too: each
+		# container's nodes get their own epmd (a drop-in, before the install)
+		printf '[Service]\nEnvironment=ERL_EPMD_PORT=%s\n' $((PORT_BASE + OFF + 20)) >"$T/epmd.conf"
+		ct_copy_in "$CT" "$T/epmd.conf" /etc/systemd/system/bgmix@.service.d/epmd.conf
 		pm install bgmix 1.0.0
 		[ "$pm_rc" = 0 ] && pass "$P bgmix 1.0.0 installs" || fail "$P bgmix 1.0.0 installs" "$(pm_output)"
 		check "$P bgmix 1.0.0 answers through haproxy" answers tcp "$MX" 1.0.0
