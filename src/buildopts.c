@@ -3,6 +3,7 @@
  * ownership.  See buildopts.h. */
 #include "buildopts.h"
 #include "sign.h"
+#include "deps.h"
 #include "buf.h"
 #include "error.h"
 #include "recognise.h"
@@ -248,6 +249,13 @@ static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
 		if (parse_size(v, &o->max_size_n) < 0)
 			return rp_usage("--%s '%s': expected a size in bytes, e.g. 16G, 512M or 1000000", flag, v);
 		return 0;
+	case CHK_DEPS: {
+		struct deplist l;
+		if (deps_parse(v, flag, &l) < 0)
+			return -1;
+		deps_free(&l);
+		return 0;
+	}
 	case CHK_SIGNKEY:
 		if (!sign_keyid_ok(v))
 			return rp_usage("--%s '%s': expected a gpg key id, fingerprint or user id", flag, v);

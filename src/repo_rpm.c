@@ -424,7 +424,9 @@ int repo_rpm_read(const char *path, const struct repo_digests *d, struct repo_en
 	if (deps_xml(p, &h, "rpm:provides", RPMTAG_PROVIDENAME, RPMTAG_PROVIDEFLAGS, RPMTAG_PROVIDEVERSION, 0, &f) < 0 ||
 	    deps_xml(p, &h, "rpm:requires", RPMTAG_REQUIRENAME, RPMTAG_REQUIREFLAGS, RPMTAG_REQUIREVERSION, 1, &f) < 0 ||
 	    deps_xml(p, &h, "rpm:conflicts", RPMTAG_CONFLICTNAME, RPMTAG_CONFLICTFLAGS, RPMTAG_CONFLICTVERSION, 0, &f) < 0 ||
-	    deps_xml(p, &h, "rpm:obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION, 0, &f) < 0)
+	    deps_xml(p, &h, "rpm:obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION, 0, &f) < 0 ||
+	    deps_xml(p, &h, "rpm:suggests", RPMTAG_SUGGESTNAME, RPMTAG_SUGGESTFLAGS, RPMTAG_SUGGESTVERSION, 0, &f) < 0 ||
+	    deps_xml(p, &h, "rpm:recommends", RPMTAG_RECOMMENDNAME, RPMTAG_RECOMMENDFLAGS, RPMTAG_RECOMMENDVERSION, 0, &f) < 0)
 		goto out;
 	files_xml(p, &f, 1);
 	buf_adds(p, "  </format>\n</package>\n");
