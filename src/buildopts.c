@@ -3,6 +3,7 @@
  * ownership.  See buildopts.h. */
 #include "buildopts.h"
 #include "sign.h"
+#include "deps.h"
 #include "buf.h"
 #include "error.h"
 #include "release.h"
@@ -349,6 +350,13 @@ static int check_setting(struct buildopts *o, enum setting_id id, const char *v)
 				return 0;
 			}
 		return rp_usage("%s '%s': expected yes or no", settings[id].conf ? settings[id].conf : flag, v);
+	}
+	case CHK_DEPS: {
+		struct deplist l;
+		if (deps_parse(v, flag, &l) < 0)
+			return -1;
+		deps_free(&l);
+		return 0;
 	}
 	case CHK_SIGNKEY:
 		if (!sign_keyid_ok(v))

@@ -131,6 +131,20 @@ static void deb_add_description(struct buf *b, const char *summary, const char *
 	text_fold(b, description, " ", " .\n");
 }
 
+/* issue 15: the relation fields of the .deb only (deb syntax, checked). */
+static void deb_relations(struct buf *b, const struct pkgmeta *pm)
+{
+	static const struct { enum setting_id id; const char *field; } rel[] = {
+		{ SET_PRE_DEPENDS, "Pre-Depends" }, { SET_RECOMMENDS, "Recommends" },
+		{ SET_SUGGESTS, "Suggests" }, { SET_BREAKS, "Breaks" }, { SET_REPLACES, "Replaces" },
+	};
+	for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+		const char *v = pkgmeta_get(pm, rel[i].id);
+		if (v && *v)
+			buf_addf(b, "%s: %s\n", rel[i].field, v);
+	}
+}
+
 /* The control file text (malloc'd). */
 static char *deb_control(const struct pkgmeta *pm, const struct manifest *m)
 {
@@ -148,8 +162,11 @@ static char *deb_control(const struct pkgmeta *pm, const struct manifest *m)
 	buf_addf(&b, "Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: %s\n"
 		 "Installed-Size: %llu\n", pm->name, pm->deb_version, pm->deb_arch, pm->maintainer,
 		 (unsigned long long)kib);
-	if (pm->depends && *pm->depends)
-		buf_addf(&b, "Depends: %s\n", pm->depends);
+	const char *dd = pkgmeta_get(pm, SET_DEB_DEPENDS);
+	if ((pm->depends && *pm->depends) || (dd && *dd))
+		buf_addf(&b, "Depends: %s%s%s\n", pm->depends ? pm->depends : "",
+			 pm->depends && *pm->depends && dd && *dd ? ", " : "", dd ? dd : "");
+	deb_relations(&b, pm);
 	if (pm->conflicts && *pm->conflicts)
 		buf_addf(&b, "Conflicts: %s\n", pm->conflicts);
 	if (pm->provides && *pm->provides)

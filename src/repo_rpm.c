@@ -415,7 +415,9 @@ static int primary_xml(struct buf *p, const struct rpmhdr *sig, const struct rpm
 	if (deps_xml(p, h, "rpm:provides", RPMTAG_PROVIDENAME, RPMTAG_PROVIDEFLAGS, RPMTAG_PROVIDEVERSION, 0, f) < 0 ||
 	    deps_xml(p, h, "rpm:requires", RPMTAG_REQUIRENAME, RPMTAG_REQUIREFLAGS, RPMTAG_REQUIREVERSION, 1, f) < 0 ||
 	    deps_xml(p, h, "rpm:conflicts", RPMTAG_CONFLICTNAME, RPMTAG_CONFLICTFLAGS, RPMTAG_CONFLICTVERSION, 0, f) < 0 ||
-	    deps_xml(p, h, "rpm:obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION, 0, f) < 0)
+	    deps_xml(p, h, "rpm:obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION, 0, f) < 0 ||
+	    deps_xml(p, h, "rpm:suggests", RPMTAG_SUGGESTNAME, RPMTAG_SUGGESTFLAGS, RPMTAG_SUGGESTVERSION, 0, f) < 0 ||
+	    deps_xml(p, h, "rpm:recommends", RPMTAG_RECOMMENDNAME, RPMTAG_RECOMMENDFLAGS, RPMTAG_RECOMMENDVERSION, 0, f) < 0)
 		return -1;
 	files_xml(p, f, 1);
 	buf_adds(p, "  </format>\n</package>\n");

@@ -326,6 +326,29 @@ static void header_meta(struct rpmhdr_enc *h, const struct pkgmeta *pm, uint32_t
 	rpmhdr_enc_string(h, RPMTAG_ARCH, pm->rpm_arch);
 }
 
+/* issue 15: the weak relations and Obsoletes (deb syntax, as --depends). */
+static int rpm_relations(struct rpmhdr_enc *h, const struct pkgmeta *pm)
+{
+	static const struct { enum setting_id id; const char *flag; uint32_t name, flags, version; } rel[] = {
+		{ SET_OBSOLETES, "obsoletes", RPMTAG_OBSOLETENAME, RPMTAG_OBSOLETEFLAGS, RPMTAG_OBSOLETEVERSION },
+		{ SET_RECOMMENDS, "recommends", RPMTAG_RECOMMENDNAME, RPMTAG_RECOMMENDFLAGS, RPMTAG_RECOMMENDVERSION },
+		{ SET_SUGGESTS, "suggests", RPMTAG_SUGGESTNAME, RPMTAG_SUGGESTFLAGS, RPMTAG_SUGGESTVERSION },
+	};
+	for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+		struct deps_out d = { 0 };
+		int rc = add_user_deps(&d, pkgmeta_get(pm, rel[i].id), rel[i].flag);
+		if (rc == 0 && d.nflags) {
+			rpmhdr_enc_strings(h, rel[i].name, d.names.v, d.names.n);
+			rpmhdr_enc_int32(h, rel[i].flags, d.flags, d.nflags);
+			rpmhdr_enc_strings(h, rel[i].version, d.versions.v, d.versions.n);
+		}
+		deps_out_free(&d);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Provides, requires (req already holds the scripts' interpreters),
  * conflicts, and the rpmlib() features the package uses. */
 static int header_deps(struct rpm_writer *w, struct rpmhdr_enc *h, const char *ver, int has_config,
@@ -351,7 +374,9 @@ static int header_deps(struct rpm_writer *w, struct rpmhdr_enc *h, const char *v
 	}
 	if (add_user_deps(&prov, pm->provides, "provides") < 0 ||
 	    add_user_deps(req, pm->depends, "depends") < 0 ||
-	    add_user_deps(&conf, pm->conflicts, "conflicts") < 0)
+	    add_user_deps(req, pkgmeta_get(pm, SET_RPM_REQUIRES), "rpm-requires") < 0 ||
+	    add_user_deps(&conf, pm->conflicts, "conflicts") < 0 ||
+	    rpm_relations(h, pm) < 0)
 		goto out;
 	/* the rpm features this package uses */
 	const uint32_t lib = RPMSENSE_RPMLIB | RPMSENSE_LESS | RPMSENSE_EQUAL;

@@ -49,6 +49,7 @@ enum setting_check {
 	CHK_SOCKET,             /* an absolute path without white space or '%' */
 	CHK_BOOL,               /* yes/no, true/false, 1/0, on/off -> "yes" or "no" */
 	CHK_SIGNKEY,            /* a gpg key id (sign_keyid_ok) */
+	CHK_DEPS,               /* a dependency list (deps_parse) */
 };
 
 struct setting {
@@ -184,6 +185,23 @@ struct setting {
 	/* issue 15: signing */ \
 	X(SIGN_KEY, .flag = "sign-key", .arg = "KEYID", .conf = "sign-key", .check = CHK_SIGNKEY, \
 	  .help = "sign the packages with this gpg key (rpm header signature, deb _gpgorigin)") \
+	/* issue 15: per-format relations (deb syntax, as --depends) */ \
+	X(DEB_DEPENDS, .flag = "deb-depends", .arg = "LIST", .conf = "deb-depends", .check = CHK_DEPS, \
+	  .help = "dependencies of the .deb only (added to --depends)") \
+	X(RPM_REQUIRES, .flag = "rpm-requires", .arg = "LIST", .conf = "rpm-requires", .check = CHK_DEPS, \
+	  .help = "dependencies of the .rpm only (added to --depends)") \
+	X(PRE_DEPENDS, .flag = "pre-depends", .arg = "LIST", .conf = "pre-depends", .check = CHK_DEPS, \
+	  .help = "deb Pre-Depends") \
+	X(RECOMMENDS, .flag = "recommends", .arg = "LIST", .conf = "recommends", .check = CHK_DEPS, \
+	  .help = "deb Recommends and rpm Recommends (weak)") \
+	X(SUGGESTS, .flag = "suggests", .arg = "LIST", .conf = "suggests", .check = CHK_DEPS, \
+	  .help = "deb Suggests and rpm Suggests") \
+	X(BREAKS, .flag = "breaks", .arg = "LIST", .conf = "breaks", .check = CHK_DEPS, \
+	  .help = "deb Breaks") \
+	X(REPLACES, .flag = "replaces", .arg = "LIST", .conf = "replaces", .check = CHK_DEPS, \
+	  .help = "deb Replaces") \
+	X(OBSOLETES, .flag = "obsoletes", .arg = "LIST", .conf = "obsoletes", .check = CHK_DEPS, \
+	  .help = "rpm Obsoletes") \
 	/* end of BUILD_SETTINGS: a new row goes above this line */
 
 #define SETTING_ID(id, ...) SET_##id,
