@@ -153,6 +153,7 @@ bcheck "--stop-cmd with a syntax error" "^relpkg: --stop-cmd 'bin/hello stop \|'
 	--stop-cmd 'bin/hello stop |'
 bcheck "an absolute /opt/NAME/current path that is not there" \
 	"the release has no releases/9.9/x.sh" --migrate-up '/opt/hello/current/releases/9.9/x.sh'
+# shellcheck disable=SC2016 # the scripts expand $RELPKG_SCHEMA_TARGET
 run "$RELPKG" build "$tb" --out "$T/ok" --maintainer "$MT" --schema-version 2 --migrate-up 'bin/hello eval "Hello.Release.migrate()"' \
 	--migrate-down 'FOO=1 bin/hello eval "Hello.Release.rollback($RELPKG_SCHEMA_TARGET)" && echo ok' \
 	--health-cmd '/opt/hello/current/bin/hello-cli ping || exit 1' --hook 'before-stop:current/bin/hello-cli x' \
