@@ -26,7 +26,7 @@ parser_flags() {
 }
 
 cmds=$("$RELPKG" --help | sed -n 's/^  relpkg \([a-z]*\) .*/\1/p' | sort -u)
-expect_eq "relpkg --help lists every command" "$(printf '%s\n' $cmds | oneline)" \
+expect_eq "relpkg --help lists every command" "$(printf '%s\n' "$cmds" | oneline)" \
 	"build history inspect pin repo rollback status vercmp verify"
 for c in $cmds; do
 	want=$(parser_flags "$c")
@@ -97,6 +97,7 @@ done
 # --- man pages -------------------------------------------------------------------
 if command -v mandoc >/dev/null 2>&1; then
 	for p in "$TOP"/man/*.[15]; do
+		# shellcheck disable=SC2016 # $1 is the inner sh's
 		check "mandoc -Tlint $(basename "$p"): clean" sh -c 'out=$(mandoc -Tlint "$1" 2>&1); [ -z "$out" ] || { echo "$out"; exit 1; }' sh "$p"
 	done
 else

@@ -14,6 +14,7 @@ need_cmd python3 unshare
 [ "$(id -u)" = 0 ] || skip_file "needs root (a private mount namespace for /srv)"
 # the whole file runs in a private mount namespace where /srv is a tmpfs
 if [ -z "${T_README_NS:-}" ]; then
+	# shellcheck disable=SC2016 # $1 and $2 are for the inner sh
 	T_README_NS=1 exec unshare -m --propagation private sh -c \
 		'mount -t tmpfs tmpfs /srv && . "$1" && . "$2"' sh "$TOP/tests/lib.sh" "$TOP/tests/t_readme.sh"
 fi
@@ -50,8 +51,9 @@ for line in text:
     elif block is not None:
         block.append(line)
 PY
-nsh=$(ls "$T/blocks" | grep -c '\.sh$')
-[ "$nsh" -ge 3 ] && pass "README: $nsh sh blocks extracted" || fail "README: sh blocks extracted" "found $nsh"
+nsh=0
+for b in "$T"/blocks/*.sh; do [ -f "$b" ] && nsh=$((nsh + 1)); done
+if [ "$nsh" -ge 3 ]; then pass "README: $nsh sh blocks extracted"; else fail "README: sh blocks extracted" "found $nsh"; fi
 
 # the scratch directory the examples run in: the releases they name
 W=$T/work
@@ -150,7 +152,7 @@ for b in "$T"/blocks/*.text; do
 	esac
 	R=$T/tr-$bn
 	mkdir -p "$R" && cp "$tb" "$R/"
-	umount /srv && mount -t tmpfs tmpfs /srv || fail "README $bn: a fresh /srv"
+	if ! { umount /srv && mount -t tmpfs tmpfs /srv; }; then fail "README $bn: a fresh /srv"; fi
 	# rebuild the transcript: "$ CMD" then what CMD prints
 	: >"$T/got"
 	sed -n 's/^\$ //p' "$b" | while IFS= read -r c; do
