@@ -26,6 +26,7 @@ LC=$TOP/tests/lifecycle
 PORT_BASE=${LC_PORT_BASE:-18400}
 BIG_MB=${LC_BIG_MB:-64}
 HEALTH_TIMEOUT_BAD=5
+HEALTH_TIMEOUT_GOOD=90
 export SOURCE_DATE_EPOCH=1700000000
 t_start=$(date +%s)
 
@@ -71,7 +72,13 @@ build() {
 		# its failure must be judged by its own check, not this one
 		own) set -- "$@" --health-cmd "curl -fsS -m 2 -o /dev/null http://127.0.0.1:$b_port/health && curl -fsS -m 2 http://127.0.0.1:$b_port/ | grep -qx $b_vsn" ;;
 		esac
-		[ -n "$b_fail" ] && set -- "$@" --health-timeout "$HEALTH_TIMEOUT_BAD"
+		# a good version is healthy as soon as it answers: its long timeout
+		# costs nothing, and a loaded host does not fail its bring-back
+		if [ -n "$b_fail" ]; then
+			set -- "$@" --health-timeout "$HEALTH_TIMEOUT_BAD"
+		else
+			set -- "$@" --health-timeout "$HEALTH_TIMEOUT_GOOD"
+		fi
 	fi
 	"$RELPKG" build "$@"
 }
