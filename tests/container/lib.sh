@@ -62,6 +62,36 @@ _ct_nspawn_pid() {
 	echo "$_ct_p"
 }
 
+# _ct_cgroups NAME: the host cgroup directories NAME's nspawn starts in,
+# one per hierarchy that holds processes' units (cgroup v2; or the hybrid
+# layout's name=systemd and unified ones), keyed by CT_DIR and NAME so
+# that containers of concurrent runs never share one.
+_ct_cgroups() {
+	_ct_k=$(printf '%s' "$CT_DIR" | cksum | cut -d' ' -f1)-$1
+	if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+		echo "/sys/fs/cgroup/relpkg-ct/$_ct_k"
+		return 0
+	fi
+	for _ct_h in systemd unified; do
+		[ -f "/sys/fs/cgroup/$_ct_h/cgroup.procs" ] && echo "/sys/fs/cgroup/$_ct_h/relpkg-ct/$_ct_k"
+	done
+	return 0
+}
+
+# _ct_cg_clean DIR: remove the cgroup DIR and what a container left in it
+# (deepest first; a group still emptying is waited for, up to 5 s).
+_ct_cg_clean() {
+	[ -d "$1" ] || return 0
+	_ct_t=0
+	while [ -d "$1" ] && [ $_ct_t -lt 50 ]; do
+		find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "$1" ] || break
+		sleep 0.1
+		_ct_t=$((_ct_t + 1))
+	done
+	return 0
+}
+
 # _ct_leader NAME: host pid of the container's PID 1 (nspawn's only child).
 _ct_leader() {
 	_ct_np=$(_ct_nspawn_pid "$1") || return 1
@@ -151,11 +181,29 @@ ct_boot() {
 	fi
 	# --register=no --keep-unit: do not involve systemd-machined or the
 	# host's systemd; no --private-network: share the host's network.
-	systemd-nspawn --boot --directory="$_ct_d/root" --machine="$1" \
+	# nspawn starts in a cgroup of this container's own (_ct_cgroups):
+	# it puts the container in a "payload" group beside its own, which
+	# would otherwise be one group shared by every container on the host,
+	# whose systemds then fight over the same unit groups (EXIT_CGROUP,
+	# "Failed to kill control group: Input/output error").
+	_ct_cgs=$(_ct_cgroups "$1")
+	for _ct_g in $_ct_cgs; do
+		_ct_cg_clean "$_ct_g"
+		mkdir -p "$_ct_g" 2>/dev/null || :
+	done
+	# shellcheck disable=SC2016 # $CGS and $$ are the inner sh's
+	CGS=$_ct_cgs sh -c 'for g in $CGS; do echo $$ >"$g/cgroup.procs" 2>/dev/null || :; done
+		exec "$@"' sh systemd-nspawn --boot --directory="$_ct_d/root" --machine="$1" \
 		--register=no --keep-unit --link-journal=no --settings=no \
 		--console=read-only --resolv-conf=off --timezone=off \
 		</dev/null >"$_ct_d/console.log" 2>&1 &
 	echo $! >"$_ct_d/pid"
+	# until the sh above has become systemd-nspawn
+	_ct_i=0
+	while [ "$(cat "/proc/$!/comm" 2>/dev/null)" = sh ] && [ $_ct_i -lt 100 ]; do
+		sleep 0.02
+		_ct_i=$((_ct_i + 1))
+	done
 	_ct_end=$(($(date +%s) + ${2:-$CT_BOOT_TIMEOUT}))
 	_ct_state=""
 	while :; do
@@ -336,6 +384,7 @@ ct_stop() {
 		wait "$_ct_np" 2>/dev/null
 	fi
 	rm -f "$_ct_d/pid" "$_ct_d/leader"
+	for _ct_g in $(_ct_cgroups "$1"); do _ct_cg_clean "$_ct_g"; done
 	# Processes left in the root (ct_chroot daemons).
 	for _ct_p in /proc/[0-9]*; do
 		case $(readlink "$_ct_p/root" 2>/dev/null) in
