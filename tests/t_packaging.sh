@@ -181,7 +181,7 @@ complete_words() {
 expect_eq "relpkg bu<TAB> -> build" "$(complete_words relpkg bu)" build
 expect_eq "relpkg <TAB> -> every command of relpkg --help" \
 	"$(complete_words relpkg '')" \
-	"$("$RELPKG" --help | sed -n 's/^  relpkg \([a-z][a-z0-9-]*\).*/\1/p' | LC_ALL=C sort)"
+	"$("$RELPKG" --help | sed -n 's/^  relpkg \([a-z][a-z0-9-]*\).*/\1/p' | LC_ALL=C sort -u)"
 expect_eq "relpkg build -<TAB> -> every flag of relpkg build --help" \
 	"$(complete_words relpkg build -)" \
 	"$("$RELPKG" build --help | grep -o -- '--[a-z][a-z0-9-]*' | LC_ALL=C sort -u)"

@@ -70,6 +70,18 @@ mkrel() {
 }
 mkrel myapp 1.4.0 "$W/_build/prod/rel/myapp/myapp-1.4.0.tar.gz"
 mkrel myapp 2.0.0 "$W/myapp-2.0.0.tar.gz"
+mkrel myapp 1.4.0 "$W/myapp-1.4.0.tar.gz"
+# the signing example's key: a throwaway one in a private GNUPGHOME, its
+# public half where the example's verify looks for it
+GNUPGHOME=$T/gnupg
+export GNUPGHOME
+mkdir -m 0700 -p "$GNUPGHOME"
+if gpg --batch --quiet --passphrase '' --quick-gen-key releases@example.com default default never \
+	>"$T/gpg.log" 2>&1; then
+	gpg --batch --armor --export releases@example.com >"$W/store-key.asc"
+else
+	fail "README: a test key for the signing example" "$(cat "$T/gpg.log")"
+fi
 
 # runblock FILE: the commands of one sh block, then a list of "CMD<TAB>EXPECTED"
 # (expected output lines joined with \n, empty when none) on stdout
