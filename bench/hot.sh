@@ -113,7 +113,7 @@ for c in hot cold; do
 		step="up"
 		[ "$v" = 0.2.0 ] || step="down"
 		awk -v c="$c" -v v="$v" -v s="$step" '
-		$1 == c && $2 == v { f[n] = $4; g[n] = $5; n++ }
+		$1 == c && $2 == v { f[n + 0] = $4; g[n + 0] = $5; n++ }
 		function med(a, n,   i, j, t) {
 			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 			return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
