@@ -1,5 +1,6 @@
 /* sign.c — see sign.h. */
 #include "sign.h"
+#include "repo.h"
 #include "atomic.h"
 #include "error.h"
 #include "exec.h"
@@ -150,31 +151,6 @@ int sign_pubkey_algo(const unsigned char *s, size_t len)
 	return -1;
 }
 
-static int slurp(const char *path, struct buf *out, size_t max)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rp_errno("%s", path);
-	char chunk[1 << 16];
-	int rc = 0;
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0) {
-			rc = rp_errno("%s: read", path);
-			break;
-		}
-		if (r == 0)
-			break;
-		if (out->len + (size_t)r > max) {
-			rc = rp_err("%s: larger than %zu bytes", path, max);
-			break;
-		}
-		buf_add(out, chunk, (size_t)r);
-	}
-	close(fd);
-	return rc;
-}
-
 int sign_verify(const char *keyring, const unsigned char *sig, size_t siglen,
 		const struct sign_part *parts, size_t n)
 {
@@ -194,7 +170,7 @@ int sign_verify(const char *keyring, const unsigned char *sig, size_t siglen,
 	if (write_parts(data.p, parts, n) < 0 || write_parts(sigp.p, &sp, 1) < 0)
 		goto out;
 	/* gpgv reads binary keyrings only: an armored one is converted */
-	if (slurp(keyring, &head, 64 << 20) < 0)
+	if (repo_read_file(keyring, &head, 64 << 20) < 0)
 		goto out;
 	if (head.len >= 10 && strstr(buf_str(&head), "-----BEGIN PGP PUBLIC KEY BLOCK-----")) {
 		const char *argv[] = { "gpg", "--batch", "--no-tty", "--yes", "--dearmor", "--output", kr.p,
