@@ -1,6 +1,7 @@
 # relpkg — plain Makefile, explicit object list, pkg-config for libraries.
-# Targets: all (default), check, asan, fuzz, fuzz-build, demo, ansible-example,
-# bench, install, uninstall, dist, clean.
+# Targets: all (default), check, asan, faults, flake, fuzz, fuzz-build, demo, ansible-example,
+# bench, install, uninstall, dist, clean.  `make asan TESTS="t_deb t_rpm"` runs
+# only the named test files under the sanitizers (default: all of them).
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -80,7 +81,7 @@ asan:
 	ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:halt_on_error=1:print_stacktrace=1 \
 	RELPKG=$(CURDIR)/build/asan/relpkg MAPVER=$(CURDIR)/build/asan/mapver \
 	    SOLVREAD=$(CURDIR)/build/asan/solvread ROLLBACKT=$(CURDIR)/build/asan/rollbackt \
-	    CANDORDER=$(CURDIR)/build/asan/candorder sh tests/run
+	    CANDORDER=$(CURDIR)/build/asan/candorder sh tests/run $(TESTS)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang, ASan and
 # UBSan into build/fuzz.  `make fuzz` runs each for FUZZ_SECONDS on a
@@ -128,6 +129,13 @@ bench: all
 # (FAULTS_REPEAT); make check runs it once, in the runner's second lane.
 faults: all
 	FAULTS_REPEAT=$${FAULTS_REPEAT:-3} sh tests/run t_faults
+
+# Flake hunt: run test files FLAKE_RUNS times in a row (default: t_lifecycle,
+# 10 times); stops at the first run with a failure and says which run it was.
+FLAKE_TESTS ?= t_lifecycle
+FLAKE_RUNS  ?= 10
+flake: all
+	sh tests/flake.sh $(FLAKE_RUNS) $(FLAKE_TESTS)
 
 # Everything in man/ (section from the suffix) and the bash completion.
 # uninstall removes exactly these files (directories are left alone).
@@ -182,4 +190,4 @@ dist:
 clean:
 	rm -rf build dist
 
-.PHONY: all check asan fuzz fuzz-build demo ansible-example bench install uninstall dist clean
+.PHONY: all check asan fuzz fuzz-build demo ansible-example bench faults flake install uninstall dist clean

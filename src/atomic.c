@@ -85,6 +85,23 @@ int write_all(int fd, const void *p, size_t n, const char *what)
 	return write_full(fd, p, n) < 0 ? rp_errno("%s: write", what) : 0;
 }
 
+int read_each(int fd, const char *what, read_fn fn, void *ctx)
+{
+	char chunk[1 << 16];
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof chunk);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return rp_errno("%s: read", what);
+		if (r == 0)
+			return 0;
+		int rc = fn(ctx, chunk, (size_t)r);
+		if (rc)
+			return rc;
+	}
+}
+
 int fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -40,6 +40,12 @@ int fsync_dir(const char *dir);
 int write_full(int fd, const void *p, size_t n);
 int write_all(int fd, const void *p, size_t n, const char *what);
 
+/* Reads fd to its end in chunks, retrying EINTR, and hands each chunk to
+ * fn(ctx, p, n).  0; -1 after rp_errno("<what>: read"); or fn's non-zero
+ * result (fn says its own error), which stops the reading. */
+typedef int (*read_fn)(void *ctx, const void *p, size_t n);
+int read_each(int fd, const char *what, read_fn fn, void *ctx);
+
 /* An anonymous scratch file in dir (removed when closed).  fd or -1. */
 int scratch_open(const char *dir);
 

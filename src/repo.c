@@ -66,6 +66,20 @@ static struct repo_entry *entries_push(struct repo_entries *es)
 
 /* ---- shared helpers ---------------------------------------------------- */
 
+struct digests_ctx {
+	struct hasher *h;   /* md5, sha1, sha256, sha512 */
+	uint64_t total;
+};
+
+static int digests_chunk(void *ctx, const void *p, size_t n)
+{
+	struct digests_ctx *c = ctx;
+	for (int i = 0; i < 4; i++)
+		hasher_update(&c->h[i], p, n);
+	c->total += n;
+	return 0;
+}
+
 int repo_file_digests(const char *path, struct repo_digests *d)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -80,23 +94,9 @@ int repo_file_digests(const char *path, struct repo_digests *d)
 	static const enum halgo algo[4] = { H_MD5, H_SHA1, H_SHA256, H_SHA512 };
 	for (int i = 0; i < 4; i++)
 		hasher_init(&h[i], algo[i]);
-	static char chunk[1 << 16];
-	uint64_t total = 0;
-	int rc = 0;
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = rp_errno("%s: read", path);
-			break;
-		}
-		if (r == 0)
-			break;
-		for (int i = 0; i < 4; i++)
-			hasher_update(&h[i], chunk, (size_t)r);
-		total += (uint64_t)r;
-	}
+	struct digests_ctx c = { h, 0 };
+	int rc = read_each(fd, path, digests_chunk, &c);
+	uint64_t total = c.total;
 	unsigned char md[64];
 	char *hex[4] = { d->md5, d->sha1, d->sha256, d->sha512 };
 	for (int i = 0; i < 4; i++) {
@@ -374,29 +374,28 @@ static void entry_render(const struct repo_entry *e, struct buf *b)
 	}
 }
 
+struct slurp_ctx {
+	struct buf *out;
+	size_t max;
+	const char *path;
+};
+
+static int slurp_chunk(void *ctx, const void *p, size_t n)
+{
+	struct slurp_ctx *c = ctx;
+	if (c->out->len + n > c->max)
+		return rp_err("%s: larger than %zu bytes", c->path, c->max);
+	buf_add(c->out, p, n);
+	return 0;
+}
+
 int repo_read_file(const char *path, struct buf *out, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return rp_errno("%s", path);
-	char chunk[8192];
-	int rc = 0;
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = rp_errno("%s: read", path);
-			break;
-		}
-		if (r == 0)
-			break;
-		if (out->len + (size_t)r > max) {
-			rc = rp_err("%s: larger than %zu bytes", path, max);
-			break;
-		}
-		buf_add(out, chunk, (size_t)r);
-	}
+	struct slurp_ctx c = { out, max, path };
+	int rc = read_each(fd, path, slurp_chunk, &c);
 	close(fd);
 	return rc;
 }
@@ -1025,6 +1024,19 @@ static int sniff_format(const char *path, enum pkgfmt *f)
 	return 0;
 }
 
+struct copy_ctx {
+	struct hasher *h;
+	int fd;
+	const char *what;
+};
+
+static int copy_chunk(void *ctx, const void *p, size_t n)
+{
+	struct copy_ctx *c = ctx;
+	hasher_update(c->h, p, n);
+	return write_all(c->fd, p, n, c->what);
+}
+
 /* Copies src into dir/pool under the entry's file name: atomically, with
  * the input's mtime, checking that the bytes are the ones hashed before. */
 static int copy_in(const char *dir, const struct repo_entry *e)
@@ -1044,23 +1056,10 @@ static int copy_in(const char *dir, const struct repo_entry *e)
 	}
 	if (atomic_open(&a, pool.p, base + 1) < 0)
 		goto out;
-	static char chunk[1 << 16];
-	for (;;) {
-		ssize_t r = read(in, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rp_errno("%s: read", e->src);
-			atomic_abort(&a);
-			goto out;
-		}
-		if (r == 0)
-			break;
-		hasher_update(&h, chunk, (size_t)r);
-		if (write_all(a.fd, chunk, (size_t)r, e->file) < 0) {
-			atomic_abort(&a);
-			goto out;
-		}
+	struct copy_ctx c = { &h, a.fd, e->file };
+	if (read_each(in, e->src, copy_chunk, &c)) {
+		atomic_abort(&a);
+		goto out;
 	}
 	unsigned char md[32];
 	char hex[65];
@@ -1313,6 +1312,12 @@ int repo_list(const char *dir, int json)
 
 /* ---- repo prune ------------------------------------------------------------ */
 
+static int hash_chunk(void *ctx, const void *p, size_t n)
+{
+	hasher_update(ctx, p, n);
+	return 0;
+}
+
 /* Is pool/NAME (a plain name: entries are checked when loaded) the file
  * the store wrote for e?  Read through pool's directory fd with
  * O_NOFOLLOW: a regular file with e's size and sha256.  1 yes, 0 it is
@@ -1333,20 +1338,7 @@ static int pool_file_is(int pool, const struct repo_entry *e)
 		return rp_errno("%s", e->file);
 	struct hasher h;
 	hasher_init(&h, H_SHA256);
-	static char chunk[1 << 16];
-	int rc = 1;
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = rp_errno("%s: read", e->file);
-			break;
-		}
-		if (r == 0)
-			break;
-		hasher_update(&h, chunk, (size_t)r);
-	}
+	int rc = read_each(fd, e->file, hash_chunk, &h) ? -1 : 1;
 	close(fd);
 	unsigned char md[32];
 	char hex[65];

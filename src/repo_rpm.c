@@ -631,20 +631,10 @@ static void current_hrefs(const char *dir, struct buf *out)
 {
 	struct buf path = BUF_INIT, xml = BUF_INIT;
 	buf_addf(&path, "%s/repodata/repomd.xml", dir);
-	int fd = open(path.p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* No repomd.xml (a new store) or an unreadable one: no current files;
+	 * the message recorded is not an error of the command. */
+	(void)repo_read_file(path.p, &xml, 16u << 20);
 	buf_free(&path);
-	if (fd < 0)
-		return;
-	char chunk[8192];
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || xml.len > (16u << 20))
-			break;
-		buf_add(&xml, chunk, (size_t)r);
-	}
-	close(fd);
 	repo_rpm_hrefs(buf_str(&xml), xml.len, out);
 	buf_free(&xml);
 }
