@@ -771,6 +771,7 @@ int cmd_build(int argc, char **argv)
 	struct manifest m;
 	struct deb_writer *dw = NULL;
 	struct rpm_writer *rw = NULL;
+	struct zshare *share = NULL;
 	size_t *in2m = NULL;
 	char *debpath = NULL, *rpmpath = NULL, *stage = NULL;
 	int rc = -1, sde_set;
@@ -835,6 +836,11 @@ int cmd_build(int argc, char **argv)
 		job.want_sha256 = 1;
 	}
 	job.nw = nw;
+	if (dw && rw) {         /* compress once, frame twice (zsink.h) */
+		share = zshare_new(2);
+		deb_writer_share(dw, share);
+		rpm_writer_share(rw, share);
+	}
 	uint64_t total = 0;
 	for (size_t i = 0; i < in.n; i++)
 		if (!in.v[i].skip && in.v[i].type == E_REG)
@@ -878,6 +884,7 @@ out:
 	progress_end();
 	deb_writer_free(dw);
 	rpm_writer_free(rw);
+	zshare_free(share);   /* after both sinks: they hold units of it */
 	if (stage)
 		stage_remove(stage);
 	free(stage);

@@ -91,6 +91,7 @@ static int w_entry(struct pkgwriter *base, struct manifest *m, size_t idx)
 		       group) < 0)
 		return -1;
 	zsink_digest_begin(w->data.z, e->type == E_REG ? e->md5 : NULL);
+	zsink_share_key(w->data.z, payload_share_key(e, idx));
 	return 0;
 }
 
@@ -123,6 +124,7 @@ fail:
 }
 
 struct pkgwriter *deb_writer_base(struct deb_writer *w) { return &w->base; }
+void deb_writer_share(struct deb_writer *w, struct zshare *sh) { zsink_share(w->data.z, sh); }
 
 /* The Description field: synopsis line, then folded paragraphs. */
 static void deb_add_description(struct buf *b, const char *summary, const char *description)

@@ -16,6 +16,9 @@ struct deb_writer;
 struct deb_writer *deb_writer_new(const struct pkgmeta *pm, const char *outdir,
 				  enum comp comp, int level);
 struct pkgwriter *deb_writer_base(struct deb_writer *w);
+/* Compress once: the data.tar's sink shares units through sh (zsink.h). */
+struct zshare;
+void deb_writer_share(struct deb_writer *w, struct zshare *sh);
 /* Writes the package; *path receives its file name (malloc'd).  0 or -1. */
 int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **path);
 /* Frees; an unfinished package leaves nothing behind. */

@@ -119,6 +119,13 @@ int64_t payload_mtime(const struct pkgmeta *pm, const struct entry *e)
 	return pm->clamp_mtime >= 0 ? pm->clamp_mtime : pm->build_time;
 }
 
+uint64_t payload_share_key(const struct entry *e, size_t idx)
+{
+	if (e->type != E_REG || e->size < PAYLOAD_SHARE_MIN || e->flags & (EF_DEB_ONLY | EF_RPM_ONLY))
+		return 0;
+	return (uint64_t)idx + 1;
+}
+
 static la_ssize_t to_zsink(struct archive *a, void *zsink, const void *p, size_t n)
 {
 	(void)a;

@@ -16,6 +16,9 @@ struct rpm_writer;
 struct rpm_writer *rpm_writer_new(const struct pkgmeta *pm, const char *outdir,
 				  enum comp comp, int level);
 struct pkgwriter *rpm_writer_base(struct rpm_writer *w);
+/* Compress once: the payload's sink shares units through sh (zsink.h). */
+struct zshare;
+void rpm_writer_share(struct rpm_writer *w, struct zshare *sh);
 int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **path);
 void rpm_writer_free(struct rpm_writer *w);
 

@@ -37,6 +37,27 @@ struct chunk {
 	size_t len;
 	struct seg *seg;        /* in order; len 0 marks an entry's start */
 	size_t nseg, segcap;
+	uint64_t skey;          /* a shared unit (see zsink.h): key, or 0 */
+	uint32_t sseq;          /* its index within the entry's data */
+};
+
+/* A shared unit: claimed by the worker compressing it, then done. */
+struct sunit {
+	uint64_t key;
+	uint32_t seq;
+	int state;              /* SU_CLAIMED, SU_DONE, SU_FAILED */
+	unsigned char *p;       /* the compressed bytes */
+	size_t n;
+	int refs;               /* sinks that have not written it yet */
+	struct sunit *next;
+};
+enum { SU_CLAIMED = 1, SU_DONE, SU_FAILED };
+
+struct zshare {
+	pthread_mutex_t mu;     /* taken after a sink's mu, never before */
+	pthread_cond_t cv;      /* a unit became done or failed */
+	int nsinks;
+	struct sunit *units;
 };
 
 struct zsink {
@@ -51,6 +72,10 @@ struct zsink {
 	int dalgo;              /* enum halgo, or -1: no per-entry digests */
 	unsigned char *dout;    /* the current entry's digest */
 	int don;                /* zsink_digest_on() */
+	struct zshare *share;   /* or NULL */
+	uint64_t skey;          /* the current entry's share key, or 0 */
+	int sharing;            /* cur holds shared data of skey */
+	uint32_t sseq;          /* the next unit's index */
 
 	/* ring: [head, head+count) are full chunks waiting for the worker */
 	struct chunk ring[ZSINK_NBUF];
@@ -253,6 +278,140 @@ static int enc_run(struct zsink *z, const unsigned char *p, size_t n, int fin)
 	return 0;
 }
 
+/* ---- compress once (zsink.h) ---- */
+
+struct zshare *zshare_new(int nsinks)
+{
+	struct zshare *sh = xcalloc(1, sizeof *sh);
+	pthread_mutex_init(&sh->mu, NULL);
+	pthread_cond_init(&sh->cv, NULL);
+	sh->nsinks = nsinks;
+	return sh;
+}
+
+void zshare_free(struct zshare *sh)
+{
+	if (!sh)
+		return;
+	for (struct sunit *u = sh->units, *next; u; u = next) {
+		next = u->next;
+		free(u->p);
+		free(u);
+	}
+	pthread_mutex_destroy(&sh->mu);
+	pthread_cond_destroy(&sh->cv);
+	free(sh);
+}
+
+static struct sunit *unit_find(struct zshare *sh, uint64_t key, uint32_t seq)
+{
+	for (struct sunit *u = sh->units; u; u = u->next)
+		if (u->key == key && u->seq == seq)
+			return u;
+	return NULL;
+}
+
+/* A new unit, claimed by the caller (who holds sh->mu). */
+static struct sunit *unit_claim(struct zshare *sh, uint64_t key, uint32_t seq)
+{
+	struct sunit *u = xcalloc(1, sizeof *u);
+	u->key = key;
+	u->seq = seq;
+	u->state = SU_CLAIMED;
+	u->refs = sh->nsinks;
+	u->next = sh->units;
+	sh->units = u;
+	return u;
+}
+
+/* Compresses c into the claimed unit u on this worker's compressor, as a
+ * gzip member of its own, and marks it done. */
+static void unit_fill(struct zsink *z, struct sunit *u, const struct chunk *c)
+{
+	size_t cap = libdeflate_gzip_compress_bound(z->ld, c->len);
+	unsigned char *out = xmalloc(cap);
+	size_t k = libdeflate_gzip_compress(z->ld, c->p, c->len, out, cap);
+	pthread_mutex_lock(&z->share->mu);
+	u->p = out;
+	u->n = k;
+	u->state = k ? SU_DONE : SU_FAILED;
+	pthread_cond_broadcast(&z->share->cv);
+	pthread_mutex_unlock(&z->share->mu);
+}
+
+/* While this worker waits on a unit the other sink's worker compresses:
+ * compress a unit queued behind it in this sink's ring that nobody has
+ * claimed yet.  1 if one was compressed, 0 if there was none. */
+static int unit_ahead(struct zsink *z)
+{
+	if (!z->threaded)
+		return 0;
+	struct sunit *u = NULL;
+	struct chunk c;
+	pthread_mutex_lock(&z->mu);
+	for (unsigned i = 0; i < z->count && !u; i++) {
+		c = z->ring[(z->head + i) % ZSINK_NBUF];
+		if (!c.skey)
+			continue;
+		pthread_mutex_lock(&z->share->mu);
+		if (!unit_find(z->share, c.skey, c.sseq))
+			u = unit_claim(z->share, c.skey, c.sseq);
+		pthread_mutex_unlock(&z->share->mu);
+	}
+	pthread_mutex_unlock(&z->mu);
+	if (!u)
+		return 0;
+	/* c.p stays as it is until this worker takes c off the ring */
+	unit_fill(z, u, &c);
+	return 1;
+}
+
+/* Writes the shared unit of chunk c: compressed here, or by the other
+ * sink's worker. */
+static int enc_shared(struct zsink *z, const struct chunk *c)
+{
+	if (z->wfailed)
+		return -1;
+	struct zshare *sh = z->share;
+	pthread_mutex_lock(&sh->mu);
+	struct sunit *u = unit_find(sh, c->skey, c->sseq);
+	if (!u) {
+		u = unit_claim(sh, c->skey, c->sseq);
+		pthread_mutex_unlock(&sh->mu);
+		unit_fill(z, u, c);
+		pthread_mutex_lock(&sh->mu);
+	}
+	while (u->state == SU_CLAIMED) {
+		pthread_mutex_unlock(&sh->mu);
+		int did = unit_ahead(z);
+		pthread_mutex_lock(&sh->mu);
+		if (!did)
+			while (u->state == SU_CLAIMED)
+				pthread_cond_wait(&sh->cv, &sh->mu);
+	}
+	pthread_mutex_unlock(&sh->mu);
+	int rc = u->state == SU_DONE ? out_write(z, u->p, u->n) : wfail(z, "libdeflate: compression failed");
+	if (rc == 0)
+		z->members++;
+	pthread_mutex_lock(&sh->mu);
+	if (--u->refs == 0) {
+		struct sunit **pp = &sh->units;
+		while (*pp != u)
+			pp = &(*pp)->next;
+		*pp = u->next;
+		free(u->p);
+		free(u);
+	}
+	pthread_mutex_unlock(&sh->mu);
+	return rc;
+}
+
+/* A chunk: shared, or compressed into this sink's own stream. */
+static int enc_chunk(struct zsink *z, const struct chunk *c)
+{
+	return c->skey ? enc_shared(z, c) : enc_run(z, c->p, c->len, 0);
+}
+
 /* The per-entry digests of chunk c (encoder's thread). */
 static void digest_chunk(struct zsink *z, const struct chunk *c)
 {
@@ -311,11 +470,12 @@ static void *worker(void *arg)
 		z->count--;
 		pthread_mutex_unlock(&z->mu);
 		digest_chunk(z, &c);
-		enc_run(z, c.p, c.len, 0);
+		enc_chunk(z, &c);
 		pthread_mutex_lock(&z->mu);
 		publish_error(z);
 		c.len = 0;
 		c.nseg = 0;
+		c.skey = 0;
 		z->freelist[z->nfree++] = c;
 		pthread_cond_signal(&z->cv_free);
 	}
@@ -384,9 +544,10 @@ static int hand_over(struct zsink *z)
 {
 	if (!z->threaded) {
 		digest_chunk(z, &z->cur);
-		int rc = enc_run(z, z->cur.p, z->cur.len, 0);
+		int rc = enc_chunk(z, &z->cur);
 		z->cur.len = 0;
 		z->cur.nseg = 0;
+		z->cur.skey = 0;
 		publish_error(z);
 		return rc < 0 ? producer_error(z) : 0;
 	}
@@ -439,11 +600,38 @@ void zsink_digest_begin(struct zsink *z, unsigned char *out)
 void zsink_digest_on(struct zsink *z) { z->don = z->dalgo >= 0 && z->dout; }
 void zsink_digest_off(struct zsink *z) { z->don = 0; }
 
+void zsink_share(struct zsink *z, struct zshare *sh)
+{
+	if (z->comp == COMP_GZIP)
+		z->share = sh;
+}
+
+void zsink_share_key(struct zsink *z, uint64_t key) { z->skey = z->share ? key : 0; }
+
+/* Hands cur over where shared data begins or ends (if it holds anything),
+ * marking a chunk of shared data with its key and index. */
+static int cut(struct zsink *z)
+{
+	if (z->sharing) {
+		z->cur.skey = z->skey;
+		z->cur.sseq = z->sseq++;
+	}
+	return z->cur.len ? hand_over(z) : 0;
+}
+
 int zsink_write(struct zsink *z, const void *p, size_t n)
 {
 	const unsigned char *s = p;
 	if (z->pfailed)
 		return producer_error(z);
+	if (n && z->sharing != (z->skey && z->don)) {
+		if (cut(z) < 0)
+			return -1;
+		z->sharing = !z->sharing;
+		z->sseq = 0;
+		if (!z->sharing)
+			z->skey = 0;   /* an entry's data is one run */
+	}
 	z->in += n;
 	while (n) {
 		size_t room = ZSINK_CHUNK - z->cur.len;
@@ -454,7 +642,7 @@ int zsink_write(struct zsink *z, const void *p, size_t n)
 		z->cur.len += k;
 		s += k;
 		n -= k;
-		if (z->cur.len == ZSINK_CHUNK && hand_over(z) < 0)
+		if (z->cur.len == ZSINK_CHUNK && cut(z) < 0)
 			return -1;
 	}
 	return 0;
@@ -462,6 +650,9 @@ int zsink_write(struct zsink *z, const void *p, size_t n)
 
 int zsink_finish(struct zsink *z)
 {
+	if (z->sharing && z->cur.len && !z->pfailed && cut(z) < 0)
+		return -1;
+	z->sharing = 0;
 	if (!z->threaded) {
 		if (!z->wfailed && z->cur.p) {
 			digest_chunk(z, &z->cur);

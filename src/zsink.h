@@ -49,4 +49,31 @@ void zsink_digest_begin(struct zsink *z, unsigned char *out);
 void zsink_digest_on(struct zsink *z);
 void zsink_digest_off(struct zsink *z);
 
+/* Compress once, frame twice (design 6).  The .deb's data.tar and the
+ * .rpm's cpio carry the same file bytes; a zshare lets the sinks of both
+ * compress a large file's data once.  A sink given a share cuts its stream
+ * where such data begins and ends, and every ZSINK_CHUNK of the data
+ * between becomes a gzip member of its own (a unit), the same bytes in
+ * both streams: whichever sink's worker reaches a unit first compresses
+ * it, the other writes the same bytes, and a worker waiting on the other's
+ * unit compresses units queued behind it meanwhile, so the two cores
+ * share the work.  Framing (tar and cpio headers, padding) and small
+ * files are compressed by each sink as before.  gzip only, whose members
+ * every reader takes as one file (zsink writes one per chunk anyway).
+ * Not zstd: dpkg 1.21's reader (bookworm) stops inside a data.tar.zst
+ * made of such frames ("tar: Unexpected EOF"), although zstd(1) and rpm
+ * read it; not xz, whose concatenated streams are optional to readers.
+ * Other sinks ignore the share.
+ * zshare_new(nsinks): the number of sinks that will consume every unit
+ * (a unit is freed when the last one wrote it).  zsink_share() before the
+ * first shared entry, on sinks of the same compression and level.
+ * zsink_share_key() at an entry: its data (the bytes written between
+ * zsink_digest_on() and _off()) is shared under key, the same in every
+ * sink; 0: not shared. */
+struct zshare;
+struct zshare *zshare_new(int nsinks);
+void zshare_free(struct zshare *sh);
+void zsink_share(struct zsink *z, struct zshare *sh);
+void zsink_share_key(struct zsink *z, uint64_t key);
+
 #endif
