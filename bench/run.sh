@@ -173,6 +173,21 @@ rss() {
 
 contenders="relpkg ${relpkg_base:+base} bound"
 [ "$pipeline" = 0 ] || contenders="$contenders pipeline"
+# share_size INPUT: compress once (gzip) against each format built alone
+# (nothing shared): the size the members cut at large files cost.  Reads
+# out-relpkg, which the last gzip round of compare left.
+share_size() {
+	for f in deb rpm; do
+		rm -rf "$work/out-alone"
+		"$relpkg" build "$work/$1-1.0.0.tar.gz" --out "$work/out-alone" --format "$f" \
+			--maintainer 'bench <bench@example.org>' -q
+		a=$(stat -c %s "$work"/out-relpkg/*."$f") b=$(stat -c %s "$work"/out-alone/*."$f")
+		awk -v i="$1" -v f="$f" -v a="$a" -v b="$b" \
+			'BEGIN { printf "%-6s gzip-6  size: .%s compressed once %d bytes, alone %d (%+.2f%%, target within 2%%)\n", i, f, a, b, (a - b) * 100 / b }'
+	done
+	rm -rf "$work/out-alone"
+}
+
 printf '%-6s %-7s %-26s %9s %9s\n' input comp contender "median s" "peak MB"
 if want large || want xz; then
 	mk large 200 20000
@@ -181,6 +196,7 @@ fi
 if want large; then
 	# shellcheck disable=SC2086 # a list of words
 	compare large gzip 6 $contenders
+	share_size large
 	# shellcheck disable=SC2086 # a list of words
 	compare large zstd 3 $contenders
 	find "$work/out-relpkg" -type f -exec stat -c 'large  zstd-3  output: %n %s bytes' {} \;
@@ -189,6 +205,7 @@ if want small; then
 	mk small 1 100
 	# shellcheck disable=SC2086 # a list of words
 	compare small gzip 6 $contenders
+	share_size small
 	# shellcheck disable=SC2086 # a list of words
 	compare small zstd 3 $contenders
 fi
