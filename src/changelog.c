@@ -407,6 +407,7 @@ static void entry_generated(struct chl_entry *e, const struct pkgmeta *pm)
 	e->debver = xstrdup(pm->deb_version);
 	e->author = xstrdup(pm->maintainer);
 	e->time = pm->build_time;
+	e->generated = 1;
 	e->lines = xmalloc(sizeof *e->lines);
 	struct buf b = BUF_INIT;
 	buf_addf(&b, "  * Release %s, packaged by relpkg.", pm->upstream);
@@ -420,13 +421,27 @@ static void entry_from(struct chl_entry *e, struct raw *r, const struct pkgmeta 
 	e->debver = debver;
 	e->rpmver = rpmver;
 	e->author = xstrdup(r->author ? r->author : pm->maintainer);
-	e->time = r->time >= 0 ? r->time : pm->build_time;
+	e->time = r->time;      /* -1: undated, see date_undated() */
 	for (char *l = r->body.p, *nl; l && *l; l = nl) {
 		nl = strchr(l, '\n');
 		*nl++ = 0;
 		e->lines = xrealloc(e->lines, (e->nlines + 1) * sizeof *e->lines);
 		e->lines[e->nlines++] = xstrdup(l);
 	}
+}
+
+/* Entries without a date (Markdown headings without one; the generated
+ * entry): the newest gets SOURCE_DATE_EPOCH (or now), an older one the day
+ * before the entry above it; and the newest is always later than the
+ * next (lintian: latest-changelog-entry-without-new-date), so a generated
+ * entry above dated ones is dated the day after the newest of them. */
+static void date_undated(struct changelog *c, const struct pkgmeta *pm)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].time < 0)
+			c->v[i].time = i == 0 ? pm->build_time : c->v[i - 1].time / 86400 * 86400 - 43200;
+	if (c->n > 1 && c->v[0].generated && c->v[0].time <= c->v[1].time)
+		c->v[0].time = c->v[1].time / 86400 * 86400 + 86400 + 43200;
 }
 
 int changelog_load(struct changelog *c, const struct pkgmeta *pm)
@@ -534,6 +549,8 @@ int changelog_load(struct changelog *c, const struct pkgmeta *pm)
 	raw_free(&p);
 	if (rc < 0)
 		changelog_free(c);
+	else
+		date_undated(c, pm);
 	return rc;
 }
 
@@ -565,7 +582,9 @@ char *changelog_rpm_text(const struct chl_entry *e)
 			continue;       /* a blank line between groups: rpm's text has none */
 		if (b.len)
 			buf_addc(&b, '\n');
-		if (!strncmp(l, "  * ", 4))
+		if (!strncmp(l, "  * ", 4) && e->generated)     /* as every earlier relpkg wrote it */
+			buf_addf(&b, "- %.*s", (int)strlen(l) - 5, l + 4);
+		else if (!strncmp(l, "  * ", 4))
 			buf_addf(&b, "- %s", l + 4);
 		else if (!strncmp(l, "  [ ", 4) && strlen(l) > 6)
 			buf_addf(&b, "%.*s:", (int)strlen(l) - 6, l + 4);

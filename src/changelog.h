@@ -30,6 +30,7 @@ struct chl_entry {
 	int64_t time;           /* seconds since the epoch, UTC */
 	char **lines;           /* body, Debian form: "  * change", "    more" */
 	size_t nlines;
+	int generated;          /* relpkg's "Release VERSION, packaged by relpkg." */
 };
 
 struct changelog {
