@@ -479,8 +479,9 @@ int changelog_load(struct changelog *c, const struct pkgmeta *pm)
 	int rc = f == CF_DEBIAN ? parse_debian(&p, text) : f == CF_RPM ? parse_rpm(&p, text) : parse_markdown(&p, text);
 	free(text);
 	if (rc == 0 && p.n == 0)
-		rc = rp_err("%s: no entry with a version in it (%s format)", path,
-			    f == CF_DEBIAN ? "Debian" : f == CF_RPM ? "rpm" : "Markdown: '## [1.2.0] - 2026-01-05' headings");
+		rc = rp_err("%s: no entry with a version in it (read as %s)", path,
+			    f == CF_DEBIAN ? "a Debian changelog" : f == CF_RPM ? "an rpm %changelog" :
+			    "Markdown, whose versions are headings: '## [1.2.0] - 2026-01-05'");
 	if (rc < 0) {
 		raw_free(&p);
 		return -1;
