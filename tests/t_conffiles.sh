@@ -6,7 +6,8 @@
 # an upgrade and a downgrade with the package manager's plain commands (no
 # --force-confold, no terminal: a conffile prompt would fail them) keep
 # both edits, the app answers the edited text, no .dpkg-dist / .rpmnew is
-# left, and the file nobody edited follows the package's text.
+# left, and the file nobody edited follows the package's text; a file the
+# admin placed before the first install is kept as well.
 #
 # Ports: CF_PORT_BASE (default 22000) +1 (deb), +11 (rpm).
 # shellcheck shell=sh disable=SC2016 # single-quoted scripts run inside
@@ -131,6 +132,17 @@ local=yes"
 	# an edit made while the service runs reaches it at the next request
 	ct_sh "$CT" 'echo second-edit >/etc/cfapp/version.txt'
 	expect_eq "$P a later edit: the app answers it" "$(ct_http_get "$PORT")" second-edit
+	# a file the admin put there before the first install is kept too
+	if [ "$FMT" = deb ]; then
+		ct_exec "$CT" env DEBIAN_FRONTEND=noninteractive apt-get -y -q purge cfapp >"$T/pm.out" 2>&1
+	else
+		ct_exec "$CT" rpm -e cfapp >"$T/pm.out" 2>&1
+	fi
+	ct_sh "$CT" 'rm -rf /etc/cfapp && mkdir /etc/cfapp && echo placed-before >/etc/cfapp/version.txt'
+	check "$P a fresh install over a file already there" pm "$FMT" "$CT" install 2.0
+	expect_eq "$P fresh install: the file already there is kept and read" "$(ct_http_get "$PORT")" placed-before
+	expect_eq "$P fresh install: no second copy" \
+		"$(ct_nsexec "$CT" find /etc/cfapp -name '*.*-*' -o -name '*.rpm*' -o -name '*.dpkg*')" ""
 	ct_stop "$CT" || :
 }
 
