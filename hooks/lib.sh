@@ -875,7 +875,7 @@ rp_pre() {
 	RP_RESUME=
 	rp_reconcile pre || return 1
 	# a transition to this version left unfinished is continued by postinst
-	[ -z "$RP_RESUME" ] || { rp_conf_pre; return; }
+	[ -z "$RP_RESUME" ] || { [ -z "$RP_CONF_FILES" ] || rp_conf_pre; return; }
 	from=$(rp_running_version)
 	rp_check_schemas "$from" || return 1
 	# installing this version on purpose is the operator's retry of an
@@ -889,7 +889,8 @@ rp_pre() {
 		rp_log "cannot write $RP_TXN (disk full?): nothing was changed; free space and run the package manager again"
 		return 1
 	}
-	rp_conf_pre # issue 15: --config-file (last: nothing may refuse after it)
+	# issue 15: --config-file (last: nothing may refuse after it)
+	[ -z "$RP_CONF_FILES" ] || rp_conf_pre
 }
 
 # rp_transition FROM: FROM -> this version, as a transaction (or its
@@ -1027,7 +1028,7 @@ rp_post() {
 	rp_make_dirs || return 1
 	rp_save_meta
 	rp_fix_secrets
-	rp_conf_restore || true # issue 15: --config-file, before anything starts
+	[ -z "$RP_CONF_FILES" ] || rp_conf_restore || true # issue 15: --config-file, before anything starts
 	RP_RESUME=
 	rp_reconcile post || return 1
 	if [ -n "$RP_RESUME" ]; then
@@ -1852,6 +1853,8 @@ ok") ;;
 # puts the installed package's text back: dpkg and rpm then see an
 # unchanged file and replace it quietly.  The incoming postinst/%post (and
 # dpkg's abort paths) put the admin's copy back before anything starts.
+# A package without --config-file files carries none of these functions
+# (src/hooks.c) and calls none.
 # Nothing here follows a path of the service user: /etc/NAME, /opt/NAME and
 # $RP_META are root's.
 
