@@ -875,7 +875,7 @@ rp_pre() {
 	RP_RESUME=
 	rp_reconcile pre || return 1
 	# a transition to this version left unfinished is continued by postinst
-	[ -z "$RP_RESUME" ] || return 0
+	[ -z "$RP_RESUME" ] || { [ -z "$RP_CONF_FILES" ] || rp_conf_pre; return; }
 	from=$(rp_running_version)
 	rp_check_schemas "$from" || return 1
 	# installing this version on purpose is the operator's retry of an
@@ -889,6 +889,8 @@ rp_pre() {
 		rp_log "cannot write $RP_TXN (disk full?): nothing was changed; free space and run the package manager again"
 		return 1
 	}
+	# issue 15: --config-file (last: nothing may refuse after it)
+	[ -z "$RP_CONF_FILES" ] || rp_conf_pre
 }
 
 # rp_transition FROM: FROM -> this version, as a transaction (or its
@@ -1026,6 +1028,7 @@ rp_post() {
 	rp_make_dirs || return 1
 	rp_save_meta
 	rp_fix_secrets
+	[ -z "$RP_CONF_FILES" ] || rp_conf_restore || true # issue 15: --config-file, before anything starts
 	RP_RESUME=
 	rp_reconcile post || return 1
 	if [ -n "$RP_RESUME" ]; then
@@ -1836,4 +1839,68 @@ ok") ;;
 	done
 	rp_log "$RP_VERSION running, hot $RP_HOT_DIR from $_from (pid $_pid kept; no downtime)"
 	return 0
+}
+
+# --- config files (issue 15: --config-file; src/conffiles.c) ----------------
+# RP_CONF_FILES: one DEST a line; each is /etc/NAME/DEST, a dpkg conffile /
+# rpm %config(noreplace) of this package, and its packaged text is also
+# /opt/NAME/conf-default/DEST (root's).  Like the env file, a local edit
+# survives upgrades and downgrades -- but its packaged text changes between
+# versions, and dpkg would then ask (and fail without a terminal), rpm
+# would write .rpmnew.  So the incoming preinst/%pre, when the file differs
+# from the installed package's text (or exists though that package did not
+# ship it), moves the admin's copy aside into root's $RP_META/conf-keep and
+# puts the installed package's text back: dpkg and rpm then see an
+# unchanged file and replace it quietly.  The incoming postinst/%post (and
+# dpkg's abort paths) put the admin's copy back before anything starts.
+# A package without --config-file files carries none of these functions
+# (src/hooks.c) and calls none.
+# Nothing here follows a path of the service user: /etc/NAME, /opt/NAME and
+# $RP_META are root's.
+
+rp_conf_pre() {
+	[ -n "$RP_CONF_FILES" ] || return 0
+	mkdir -p "$RP_META/conf-keep" && chmod 0700 "$RP_META/conf-keep" || return 1
+	_ifs=$IFS
+	IFS='
+'
+	for _c in $RP_CONF_FILES; do
+		IFS=$_ifs
+		_f=/etc/$RP_NAME/$_c _d=$RP_BASE/conf-default/$_c _k=$RP_META/conf-keep/$_c
+		if [ ! -e "$_k" ] && [ -e "$_f" ] && ! { [ -f "$_d" ] && cmp -s "$_f" "$_d"; }; then
+			if ! { mkdir -p "${_k%/*}" && cp -p "$_f" "$_k.relpkg-new" && mv -f "$_k.relpkg-new" "$_k"; }; then
+				rm -f "$_k.relpkg-new"
+				rp_log "cannot keep a copy of $_f (disk full?): nothing was changed; free space and run the package manager again"
+				return 1
+			fi
+			rp_log "$_f was changed here: kept aside while the package replaces it, then put back"
+		elif [ ! -e "$_k" ] && [ -e "$_f" ]; then
+			continue
+		fi
+		# the installed package's text (dpkg and rpm see no local change),
+		# or no file (a file that package did not ship is not dpkg's)
+		if [ -f "$_d" ]; then
+			cp -p "$_d" "$_f.relpkg-new" && mv -f "$_f.relpkg-new" "$_f" || return 1
+		else
+			rm -f "$_f"
+		fi
+	done
+	IFS=$_ifs
+}
+
+# Puts every kept copy back (postinst/%post, dpkg's abort paths).
+rp_conf_restore() {
+	[ -d "$RP_META/conf-keep" ] || return 0
+	_rc=0
+	for _k in $(cd "$RP_META/conf-keep" && find . -type f ! -name '*.relpkg-new' | sed 's|^\./||'); do
+		_f=/etc/$RP_NAME/$_k
+		if mkdir -p "${_f%/*}" && cp -p "$RP_META/conf-keep/$_k" "$_f.relpkg-new" && mv -f "$_f.relpkg-new" "$_f"; then
+			rm -f "$RP_META/conf-keep/$_k" "$_f.dpkg-dist" "$_f.rpmnew"
+		else
+			rp_log "could not put the local copy of $_f back: it is in $RP_META/conf-keep/$_k"
+			_rc=1
+		fi
+	done
+	find "$RP_META/conf-keep" -depth -mindepth 1 -type d -empty -delete 2>/dev/null || true
+	return $_rc
 }

@@ -21,6 +21,8 @@
 #include "version.h"
 #include "clock.h"
 #include "progress.h"
+#include "changelog.h"     /* issue 15: --changelog */
+#include "conffiles.h"     /* issue 15: --config-file */
 
 #include <ctype.h>
 #include <dirent.h>
@@ -489,7 +491,7 @@ static void hot_meta(struct pkgmeta *pm, const struct ingest *in)
 }
 
 static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct ingest *in,
-		     int64_t now, int sde_set)
+		     int64_t now, int sde_set, struct conffiles *cf)
 {
 	char *const *ov = o->val;
 	if (o->name_from_config && check_config_name(o, in) < 0)
@@ -557,6 +559,13 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 	for (int i = 0; i < HOOK_POINTS; i++)
 		pm->hook[i] = pkgmeta_keep(pm, hook_lines(ov[SET_HOOK], hook_points[i]));
 	hot_meta(pm, in);
+	/* issue 15: --config-file (its DEST list is metadata), --changelog read once to check it */
+	if (conffiles_plan(cf, pm, in) < 0)
+		return -1;
+	struct changelog chl;
+	if (changelog_load(&chl, pm) < 0)
+		return -1;
+	changelog_free(&chl);
 	pm->metafile = pkgmeta_keep(pm, meta_text(pm));
 	const char *down = pkgmeta_get(pm, SET_MIGRATE_DOWN);
 	if (down && *down && !**schema)
@@ -769,6 +778,7 @@ int cmd_build(int argc, char **argv)
 	struct ingest in;
 	struct pkgmeta pm;
 	struct manifest m;
+	struct conffiles cf = { NULL, 0 };
 	struct deb_writer *dw = NULL;
 	struct rpm_writer *rw = NULL;
 	struct zshare *share = NULL;
@@ -796,7 +806,7 @@ int cmd_build(int argc, char **argv)
 	if (check_input(o.tarball) < 0 || ingest_scan(&in) < 0)
 		goto out;
 	/* construct */
-	if (make_meta(&pm, &o, &in, now, sde_set) < 0)
+	if (make_meta(&pm, &o, &in, now, sde_set, &cf) < 0)
 		goto out;
 	if (o.val[SET_ARCH])
 		arch_from_flag(o.val[SET_ARCH], &pm.deb_arch, &pm.rpm_arch);
@@ -808,6 +818,8 @@ int cmd_build(int argc, char **argv)
 	add_missing_dirs(&m, &in, &pm);
 	if (sysfiles_add(&m, &pm) < 0)
 		goto out;
+	manifest_index(&m);
+	conffiles_add(&cf, &m, &pm, in2m);      /* issue 15: --config-file */
 	manifest_index(&m);
 	assign_inodes(&m);
 
@@ -892,6 +904,7 @@ out:
 	free(rpmpath);
 	free(in2m);
 	manifest_release(&m);
+	conffiles_free(&cf);
 	pkgmeta_free(&pm);
 	ingest_release(&in);
 	buildopts_free(&o);

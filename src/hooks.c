@@ -120,7 +120,10 @@ static int names(const char *p, const char *end, const struct libfn *f)
 	return 0;
 }
 
-static void lib_prune(const char *lib, const char *roots, struct buf *out)
+/* drop_conf: the package has no --config-file files (issue 15): the
+ * rp_conf_* functions go too (lib.sh calls them only when RP_CONF_FILES
+ * is not empty). */
+static void lib_prune(const char *lib, const char *roots, struct buf *out, int drop_conf)
 {
 	struct libfn *fn = NULL;
 	size_t n = 0;
@@ -179,6 +182,10 @@ static void lib_prune(const char *lib, const char *roots, struct buf *out)
 					fn[j].keep = changed = 1;
 		}
 	}
+	if (drop_conf)
+		for (size_t i = 0; i < n; i++)
+			if (fn[i].nlen > 8 && !strncmp(fn[i].name, "rp_conf_", 8))
+				fn[i].keep = 0;
 	/* lib.sh's order, minus the unreachable functions */
 	l = lib;
 	for (size_t i = 0; i < n; i++) {
@@ -229,7 +236,8 @@ static int render_into(struct buf *out, const char *name, const char *text,
 				l += n;
 			}
 			struct buf used = BUF_INIT;
-			lib_prune(buf_str(&lean), text, &used);
+			const char *cf = pkgmeta_get(pm, SET_CONF_FILES);
+			lib_prune(buf_str(&lean), text, &used, !cf || !*cf);
 			int r = render_into(out, "lib.sh", buf_str(&used), pm, fmt);
 			buf_free(&used);
 			buf_free(&lean);

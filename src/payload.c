@@ -51,7 +51,8 @@ static int cb_entry(void *ctx, size_t i)
 {
 	struct pass *p = ctx;
 	size_t idx = p->job->in2m[i];
-	if (p->job->m->v[idx].type == E_DIR) {
+	/* (size_t)-1: an entry made another (--config-file: a symlink, src/conffiles.c) */
+	if (idx == (size_t)-1 || p->job->m->v[idx].type == E_DIR) {
 		p->cur = (size_t)-1;   /* emitted with the other directories */
 		return 0;
 	}
@@ -103,7 +104,7 @@ int payload_run(struct payload_job *job)
 		struct entry *e = &m->v[i];
 		if (!(e->flags & EF_GENERATED))
 			continue;
-		if (begin(&p, i) < 0 || feed(&p, e->content, e->size) < 0 || end(&p) < 0)
+		if (begin(&p, i) < 0 || (e->type == E_REG && feed(&p, e->content, e->size) < 0) || end(&p) < 0)
 			goto out;
 	}
 	rc = 0;

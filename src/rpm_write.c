@@ -3,6 +3,7 @@
  * machines without rpm, byte-reproducibly, and rpm itself judges the
  * result in the tests (rpm -K, rpm -i, dnf). */
 #include "rpm_write.h"
+#include "changelog.h"     /* issue 15: --changelog */
 #include "atomic.h"
 #include "buf.h"
 #include "deps.h"
@@ -422,18 +423,31 @@ static void header_trailer(struct rpm_writer *w, struct rpmhdr_enc *h, const cha
 	struct buf tmp = BUF_INIT;
 	rpmhdr_enc_string(h, RPMTAG_RPMVERSION, "4.18.0 (relpkg)");
 
-	/* one changelog entry: rpm keeps days, at noon */
-	uint32_t ct = (uint32_t)(pm->build_time / 86400 * 86400 + 43200);
-	rpmhdr_enc_int32(h, RPMTAG_CHANGELOGTIME, &ct, 1);
-	buf_reset(&tmp);
-	buf_addf(&tmp, "%s - %s", pm->maintainer, ver);
-	const char *cn = tmp.p;
-	rpmhdr_enc_strings(h, RPMTAG_CHANGELOGNAME, &cn, 1);
-	struct buf ctext = BUF_INIT;
-	buf_addf(&ctext, "- Release %s, packaged by relpkg", pm->upstream);
-	const char *ctp = ctext.p;
-	rpmhdr_enc_strings(h, RPMTAG_CHANGELOGTEXT, &ctp, 1);
-	buf_free(&ctext);
+	/* the changelog, newest first (issue 15: --changelog; else one
+	 * generated entry): rpm keeps days, at noon */
+	struct changelog chl;
+	if (changelog_load(&chl, pm) == 0) {
+		uint32_t *ct = xcalloc(chl.n, sizeof *ct);
+		const char **cn = xcalloc(chl.n, sizeof *cn), **cx = xcalloc(chl.n, sizeof *cx);
+		for (size_t i = 0; i < chl.n; i++) {
+			ct[i] = (uint32_t)(chl.v[i].time / 86400 * 86400 + 43200);
+			buf_reset(&tmp);
+			buf_addf(&tmp, "%s - %s", chl.v[i].author, chl.v[i].rpmver ? chl.v[i].rpmver : ver);
+			cn[i] = buf_detach(&tmp);
+			cx[i] = changelog_rpm_text(&chl.v[i]);
+		}
+		rpmhdr_enc_int32(h, RPMTAG_CHANGELOGTIME, ct, chl.n);
+		rpmhdr_enc_strings(h, RPMTAG_CHANGELOGNAME, cn, chl.n);
+		rpmhdr_enc_strings(h, RPMTAG_CHANGELOGTEXT, cx, chl.n);
+		for (size_t i = 0; i < chl.n; i++) {
+			free((char *)cn[i]);
+			free((char *)cx[i]);
+		}
+		free(ct);
+		free(cn);
+		free(cx);
+		changelog_free(&chl);
+	}
 
 	rpmhdr_enc_string(h, RPMTAG_PAYLOADFORMAT, "cpio");
 	if (w->comp != COMP_NONE)

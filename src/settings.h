@@ -202,6 +202,14 @@ struct setting {
 	  .help = "deb Replaces") \
 	X(OBSOLETES, .flag = "obsoletes", .arg = "LIST", .conf = "obsoletes", .check = CHK_DEPS, \
 	  .help = "rpm Obsoletes") \
+	/* issue 15: --changelog (src/changelog.c), --config-file (src/conffiles.c) */ \
+	X(CHANGELOG, .flag = "changelog", .arg = "FILE", .conf = "changelog", \
+	  .help = "the release's changelog (Debian, rpm %changelog or Markdown) for both packages") \
+	X(CHANGELOG_FORMAT, .flag = "changelog-format", .arg = "FORMAT", .conf = "changelog-format", .def = "auto", \
+	  .help = "the --changelog file's format: auto (default), debian, rpm, markdown") \
+	X(CONFIG_FILE, .flag = "config-file", .arg = "PATH|SRC:DEST", .conf = "config-file", .repeat = 1, \
+	  .help = "a conffile in /etc/NAME: a file of the release, or SRC of this host as DEST (repeatable)") \
+	X(CONF_FILES, .meta = "CONF_FILES", .token = "CONF_FILES") \
 	/* end of BUILD_SETTINGS: a new row goes above this line */
 
 #define SETTING_ID(id, ...) SET_##id,

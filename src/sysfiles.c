@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "error.h"
 #include "hooks.h"
+#include "changelog.h"     /* issue 15: --changelog */
 
 #include <stdlib.h>
 #include <string.h>
@@ -311,17 +312,18 @@ int sysfiles_add(struct manifest *m, const struct pkgmeta *pm)
 	buf_addf(&path, "/%s.meta", pm->upstream);
 	manifest_add_file(m, path.p, 0644, pm->metafile, strlen(pm->metafile), 0);
 
-	char date[64];
-	time_t t = (time_t)pm->build_time;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	buf_reset(&text);
-	buf_addf(&text, "%s (%s) unstable; urgency=medium\n\n"
-		 "  * Release %s, packaged by relpkg.\n\n -- %s  %s\n",
-		 n, pm->deb_version, pm->upstream, pm->maintainer, date);
+	/* issue 15: --changelog's entries, or the one generated (src/changelog.c) */
+	struct changelog chl;
+	if (changelog_load(&chl, pm) < 0) {
+		buf_free(&path);
+		buf_free(&text);
+		return -1;
+	}
+	char *cltext = changelog_debian(&chl, n);
+	changelog_free(&chl);
 	char *gz;
-	size_t gzlen = gzip_max(text.p, text.len, &gz);
+	size_t gzlen = gzip_max(cltext, strlen(cltext), &gz);
+	free(cltext);
 	buf_reset(&path);
 	buf_addf(&path, "usr/share/doc/%s/changelog.Debian.gz", n);
 	manifest_add_file(m, path.p, 0644, gz, gzlen, EF_DEB_ONLY);
@@ -357,6 +359,19 @@ int sysfiles_add(struct manifest *m, const struct pkgmeta *pm)
 			 "# --sign-key: the debsigs origin signature, an ar member after data.tar\n"
 			 "# (deb(5) reserves names starting with '_' for it; dpkg ignores it).\n"
 			 "%s: misplaced-extra-member-in-deb _gpgorigin *\n", n);
+	/* issue 15: --config-file: secrets may be there too (src/conffiles.c) */
+	const char *cfl = pkgmeta_get(pm, SET_CONF_FILES);
+	for (const char *c = cfl; c && *c;) {
+		int l = (int)strcspn(c, "\n");
+		buf_addf(&text, "# --config-file %.*s: root:%s 0640 like the env file; its packaged text in\n"
+			 "# /opt/%s/conf-default is what the scripts compare a local edit with.\n"
+			 "%s: non-standard-file-perm 0640 != 0644 [etc/%s/%.*s]\n"
+			 "%s: non-standard-file-perm 0640 != 0644 [opt/%s/conf-default/%.*s]\n",
+			 l, c, pm->user, n, n, n, l, c, n, n, l, c);
+		c += l;
+		if (*c)
+			c++;
+	}
 	manifest_add_file(m, path.p, 0644, text.p, text.len, EF_DEB_ONLY);
 
 	buf_free(&path);
