@@ -542,7 +542,8 @@ static int normalise(const struct ingest *in, const char *raw, char **out)
 		buf_free(&b);
 		return entry_err(in, raw, "path is longer than %d bytes", NAME_MAX_TOTAL);
 	}
-	*out = buf_detach(&b);
+	*out = xstrndup(b.len ? b.p : "", b.len);   /* exact size: one per entry */
+	buf_free(&b);
 	return 0;
 }
 
@@ -733,7 +734,7 @@ static const char *type_name(mode_t t)
 static struct input_entry *push(struct ingest *in)
 {
 	if (in->n == in->cap) {
-		in->cap = in->cap ? in->cap * 2 : 512;
+		in->cap = in->cap ? in->cap + in->cap / 2 : 512;
 		in->v = xrealloc(in->v, in->cap * sizeof *in->v);
 	}
 	struct input_entry *e = &in->v[in->n++];
@@ -1128,6 +1129,10 @@ int ingest_scan(struct ingest *in)
 	}
 	if (same_file(in) < 0)
 		goto out;
+	if (in->n && in->cap > in->n) {       /* issue 17: no doubling slack kept */
+		in->v = xrealloc(in->v, in->n * sizeof *in->v);
+		in->cap = in->n;
+	}
 	detect_strip(in);
 	rc = validate(in);
 out:
