@@ -33,7 +33,8 @@ void ingest_init(struct ingest *in, const char *path, int64_t clamp_mtime)
 void ingest_release(struct ingest *in)
 {
 	for (size_t i = 0; i < in->n; i++) {
-		free(in->v[i].name);
+		if (!in->names_borrowed)
+			free(in->v[i].name);
 		free(in->v[i].link);
 	}
 	for (size_t i = 0; i < in->nsmall; i++) {
@@ -53,6 +54,20 @@ void ingest_release(struct ingest *in)
 	memset(in, 0, sizeof *in);
 	in->fd = -1;
 	in->spool_fd = -1;
+}
+
+void ingest_borrow_names(struct ingest *in, const char *(*name_of)(void *ctx, size_t i), void *ctx)
+{
+	if (in->names_borrowed)
+		return;
+	for (size_t i = 0; i < in->n; i++) {
+		char *p = (char *)name_of(ctx, i);
+		if (strcmp(p, in->v[i].name))
+			abort();        /* a caller's bug: the same name is required */
+		free(in->v[i].name);
+		in->v[i].name = p;
+	}
+	in->names_borrowed = 1;
 }
 
 /* ---- the one descriptor ----

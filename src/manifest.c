@@ -27,7 +27,7 @@ void manifest_release(struct manifest *m)
 #define ARENA_BLOCK (256u << 10)
 
 /* A copy of s in the arena: one allocation per block, not per path. */
-static char *intern(struct manifest *m, const char *s)
+char *manifest_intern(struct manifest *m, const char *s)
 {
 	size_t len = strlen(s) + 1;
 	if (len > ARENA_BLOCK / 4) {    /* a long one gets its own block */
@@ -64,7 +64,7 @@ struct entry *manifest_add(struct manifest *m, const char *path, enum etype t, m
 	}
 	struct entry *e = &m->v[m->n++];
 	memset(e, 0, sizeof *e);
-	e->path = intern(m, path);
+	e->path = manifest_intern(m, path);
 	e->type = t;
 	e->mode = mode & 07777;
 	e->nlink = 1;

@@ -60,6 +60,8 @@ void manifest_release(struct manifest *m);
 /* Appends an entry (path copied) and returns it; the pointer is valid
  * until the next add. */
 struct entry *manifest_add(struct manifest *m, const char *path, enum etype t, mode_t mode);
+/* A copy of s kept as long as the manifest (in its arena). */
+char *manifest_intern(struct manifest *m, const char *s);
 /* Adds a generated regular file; content copied. */
 struct entry *manifest_add_file(struct manifest *m, const char *path, mode_t mode,
 				const void *content, size_t len, unsigned flags);
