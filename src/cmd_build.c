@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -853,6 +854,7 @@ int cmd_build(int argc, char **argv)
 		if (!in.v[i].skip && in.v[i].type == E_REG)
 			total += in.v[i].size;
 	progress_start(total, in.n, o.quiet);
+	malloc_trim(0);         /* the scan's freed names and buffers: given back before the long part */
 	if (payload_run(&job) < 0) {
 		elfarch_release(&job.arch);
 		goto out;
