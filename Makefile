@@ -121,6 +121,7 @@ ansible-example: all
 # Build speed and memory against dpkg-deb + rpmbuild and gzip -6 (not part of check).
 bench: all
 	sh bench/run.sh
+	sh bench/memory.sh
 	sh bench/downtime.sh
 	sh bench/bluegreen.sh
 	sh bench/hot.sh

@@ -10,12 +10,12 @@
 # Contenders alternate within each round; medians of ROUNDS rounds and
 # the ratios are printed.  The machine may be shared: wall times are noisy,
 # the ratios (same run, alternated) are what to read.  Also printed: the
-# bytes read from the input (strace: the input is read once), peak RSS at
-# 100k tiny files and for a >= 1 GB / >= 100k-entry release (target
-# <= 64 MB with gzip and zstd).  Not part of make check.
+# bytes read from the input (strace: the input is read once).  Peak RSS
+# at 100k tiny files and for a >= 1 GB / >= 100k-entry release is
+# bench/memory.sh's (make bench runs both).  Not part of make check.
 #
 #   sh bench/run.sh [ROUNDS]       (default 3)
-#   BENCH="large small xz tiny huge" selects the parts (default: all)
+#   BENCH="large small xz" selects the parts (default: all)
 #   RELPKG=path  another relpkg binary
 #   RELPKG_BASE=path  also runs this (older) relpkg in the same rounds:
 #                before/after figures, alternated
@@ -26,7 +26,7 @@ relpkg=${RELPKG:-$top/build/relpkg}
 relpkg_base=${RELPKG_BASE:-}
 pipeline=${PIPELINE:-1}
 rounds=${1:-3}
-parts=${BENCH:-large small xz tiny huge}
+parts=${BENCH:-large small xz}
 work=$top/build/bench
 mkdir -p "$work"
 export SOURCE_DATE_EPOCH=1700000000
@@ -163,14 +163,6 @@ read_once() {
 	rm -rf "$work/out-strace" "$work/strace.txt"
 }
 
-# rss INPUT COMP: one build's peak RSS and the sizes it wrote
-rss() {
-	measure run_relpkg "$1" "$2" "$(case $2 in gzip) echo 6 ;; zstd) echo 3 ;; xz) echo 6 ;; esac)" >"$work/r.rss"
-	awk -v i="$1" -v c="$2" -v e="$(grep -c . "$work/$1.list")" '{
-		printf "%-6s %-7s %d entries: peak RSS %.1f MB (target <= 64 MB), %.2f s\n", i, c, e, $2 / 1024, $1 }' \
-		"$work/r.rss"
-}
-
 contenders="relpkg ${relpkg_base:+base} bound"
 [ "$pipeline" = 0 ] || contenders="$contenders pipeline"
 # share_size INPUT: compress once (gzip) against each format built alone
@@ -213,17 +205,5 @@ if want xz; then
 	# xz -6: liblzma needs ~94 MiB per -6 encoder (lzma_easy_encoder_memusage),
 	# and the .deb and the .rpm each have one: peak RSS is printed, not bounded
 	compare large xz 6 relpkg ${relpkg_base:+base} bound
-fi
-if want tiny; then
-	mk tiny 10 100000
-	[ -f "$work/tiny.list" ] || tar -tf "$work/tiny.tar" >"$work/tiny.list"
-	rss tiny gzip
-	rss tiny zstd
-fi
-if want huge; then
-	mk huge 1100 110000
-	[ -f "$work/huge.list" ] || tar -tf "$work/huge.tar" >"$work/huge.list"
-	rss huge gzip
-	rss huge zstd
 fi
 rm -f "$work/bound.tar"

@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -634,6 +635,17 @@ static size_t *add_release(struct manifest *m, const struct ingest *in, const st
 	return in2m;
 }
 
+/* issue 17: the input's names are the tails of the release's package
+ * paths ("PREFIX/NAME"): the ingest keeps those, not copies. */
+struct share { struct manifest *m; const struct ingest *in; const size_t *in2m; size_t skip; };
+static const char *shared_name(void *ctx, size_t i)
+{
+	struct share *s = ctx;
+	if (s->in2m[i] == (size_t)-1)   /* the stripped wrapper: not in the manifest */
+		return manifest_intern(s->m, s->in->v[i].name);
+	return s->m->v[s->in2m[i]].path + s->skip;
+}
+
 /* Directories the tarball does not list (relx tarballs list none): every
  * proper prefix of every entry, less those the tarball has.  In sorted
  * order, a prefix "D/" shared with the previous name was handled with
@@ -814,6 +826,8 @@ int cmd_build(int argc, char **argv)
 	in2m = add_release(&m, &in, &pm, (o.fmt_mask & (1u << FMT_RPM)) != 0);
 	if (!in2m)
 		goto out;
+	struct share sh = { &m, &in, in2m, strlen(pm.prefix) + 1 };
+	ingest_borrow_names(&in, shared_name, &sh);
 	manifest_index(&m);
 	add_missing_dirs(&m, &in, &pm);
 	if (sysfiles_add(&m, &pm) < 0)
@@ -858,6 +872,7 @@ int cmd_build(int argc, char **argv)
 		if (!in.v[i].skip && in.v[i].type == E_REG)
 			total += in.v[i].size;
 	progress_start(total, in.n, o.quiet);
+	malloc_trim(0);         /* the scan's freed names and buffers: given back before the long part */
 	if (payload_run(&job) < 0) {
 		elfarch_release(&job.arch);
 		goto out;

@@ -204,6 +204,9 @@ static int build_control(struct deb_writer *w, const struct manifest *m, int64_t
 			archive_write_set_format_gnutar) < 0)
 		goto out;
 	struct archive *a = f.a;
+	/* md5sums is measured first and written in chunks: a large release's
+	 * is megabytes (issue 17: memory flat in entries) */
+	uint64_t md5len = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct entry *e = &m->v[i];
 		if (e->flags & EF_RPM_ONLY)
@@ -212,17 +215,41 @@ static int build_control(struct deb_writer *w, const struct manifest *m, int64_t
 			buf_addf(&conff, "/%s\n", e->path);
 			continue;
 		}
-		if (e->type == E_REG || e->type == E_HARDLINK) {
-			char hex[33];
-			hex_encode(e->md5, 16, hex);
-			buf_addf(&md5s, "%s  %s\n", hex, e->path);
-		}
+		if (e->type == E_REG || e->type == E_HARDLINK)
+			md5len += 32 + 2 + strlen(e->path) + 1;
 	}
 	control = deb_control(w->pm, m);
 	if (tar_header(a, "", E_DIR, 0755, 0, mtime, NULL, NULL) < 0 ||
 	    add_member(a, "control", control, strlen(control), 0644, mtime) < 0 ||
-	    add_member(a, "md5sums", md5s.p, md5s.len, 0644, mtime) < 0)
+	    tar_header(a, "md5sums", E_REG, 0644, md5len, mtime, NULL, NULL) < 0)
 		goto out;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct entry *e = &m->v[i];
+		if (e->flags & (EF_RPM_ONLY | EF_CONFIG) || (e->type != E_REG && e->type != E_HARDLINK))
+			continue;
+		char hex[33];
+		hex_encode(e->md5, 16, hex);
+		buf_addf(&md5s, "%s  %s\n", hex, e->path);
+		if (md5s.len >= (64u << 10)) {
+			if (archive_write_data(a, md5s.p, md5s.len) != (la_ssize_t)md5s.len) {
+				rp_err("control.tar: %s", archive_error_string(a));
+				goto out;
+			}
+			md5len -= md5s.len;
+			buf_reset(&md5s);
+		}
+	}
+	if (md5s.len) {
+		if (archive_write_data(a, md5s.p, md5s.len) != (la_ssize_t)md5s.len) {
+			rp_err("control.tar: %s", archive_error_string(a));
+			goto out;
+		}
+		md5len -= md5s.len;
+	}
+	if (md5len) {
+		rp_err("control.tar: md5sums: %llu bytes short of its measure", (unsigned long long)md5len);
+		goto out;
+	}
 	if (conff.len && add_member(a, "conffiles", conff.p, conff.len, 0644, mtime) < 0)
 		goto out;
 	for (int i = 0; i < 4; i++) {

@@ -33,7 +33,8 @@ void ingest_init(struct ingest *in, const char *path, int64_t clamp_mtime)
 void ingest_release(struct ingest *in)
 {
 	for (size_t i = 0; i < in->n; i++) {
-		free(in->v[i].name);
+		if (!in->names_borrowed)
+			free(in->v[i].name);
 		free(in->v[i].link);
 	}
 	for (size_t i = 0; i < in->nsmall; i++) {
@@ -53,6 +54,20 @@ void ingest_release(struct ingest *in)
 	memset(in, 0, sizeof *in);
 	in->fd = -1;
 	in->spool_fd = -1;
+}
+
+void ingest_borrow_names(struct ingest *in, const char *(*name_of)(void *ctx, size_t i), void *ctx)
+{
+	if (in->names_borrowed)
+		return;
+	for (size_t i = 0; i < in->n; i++) {
+		char *p = (char *)name_of(ctx, i);
+		if (strcmp(p, in->v[i].name))
+			abort();        /* a caller's bug: the same name is required */
+		free(in->v[i].name);
+		in->v[i].name = p;
+	}
+	in->names_borrowed = 1;
 }
 
 /* ---- the one descriptor ----
@@ -542,7 +557,8 @@ static int normalise(const struct ingest *in, const char *raw, char **out)
 		buf_free(&b);
 		return entry_err(in, raw, "path is longer than %d bytes", NAME_MAX_TOTAL);
 	}
-	*out = buf_detach(&b);
+	*out = xstrndup(b.len ? b.p : "", b.len);   /* exact size: one per entry */
+	buf_free(&b);
 	return 0;
 }
 
@@ -733,7 +749,7 @@ static const char *type_name(mode_t t)
 static struct input_entry *push(struct ingest *in)
 {
 	if (in->n == in->cap) {
-		in->cap = in->cap ? in->cap * 2 : 512;
+		in->cap = in->cap ? in->cap + in->cap / 2 : 512;
 		in->v = xrealloc(in->v, in->cap * sizeof *in->v);
 	}
 	struct input_entry *e = &in->v[in->n++];
@@ -1128,6 +1144,10 @@ int ingest_scan(struct ingest *in)
 	}
 	if (same_file(in) < 0)
 		goto out;
+	if (in->n && in->cap > in->n) {       /* issue 17: no doubling slack kept */
+		in->v = xrealloc(in->v, in->n * sizeof *in->v);
+		in->cap = in->n;
+	}
 	detect_strip(in);
 	rc = validate(in);
 out:

@@ -44,14 +44,14 @@
 
 struct input_entry {
 	char *name;             /* relative path after normalisation and strip, owned */
-	enum etype type;        /* E_DIR, E_REG, E_SYMLINK, E_HARDLINK */
-	mode_t mode;            /* permission bits */
+	char *link;             /* symlink text / hard link target (normalised), owned */
 	uint64_t size;
 	int64_t mtime;
-	char *link;             /* symlink text / hard link target (normalised), owned */
-	size_t link_first;      /* E_HARDLINK: index of the target E_REG */
-	int skip;               /* the stripped wrapper directory itself */
-	int cookie;             /* E_REG named vm.args with a line starting "-setcookie" */
+	enum etype type;        /* E_DIR, E_REG, E_SYMLINK, E_HARDLINK */
+	mode_t mode;            /* permission bits */
+	uint32_t link_first;    /* E_HARDLINK: index of the target E_REG */
+	unsigned char skip;     /* the stripped wrapper directory itself */
+	unsigned char cookie;   /* E_REG named vm.args with a line starting "-setcookie" */
 };
 
 struct small_file {
@@ -82,6 +82,7 @@ struct ingest {
 	int spool_fd;           /* or in this anonymous file, or -1 */
 	uint64_t spool_size;
 	char spool_err[400];    /* why the spool failed (the scan's message), or "" */
+	int names_borrowed;     /* v[].name belong to another (ingest_borrow_names) */
 };
 
 void ingest_init(struct ingest *in, const char *path, int64_t clamp_mtime);
@@ -90,6 +91,10 @@ void ingest_release(struct ingest *in);
 /* The header walk and all validation.  0, or -1 after rp_err() naming
  * the tarball and the entry. */
 int ingest_scan(struct ingest *in);
+/* After the scan: each entry's name is replaced by name_of(ctx, i), an
+ * equal string the caller keeps alive until ingest_release() (the build
+ * shares the tails of its package paths: one copy of each name, issue 17). */
+void ingest_borrow_names(struct ingest *in, const char *(*name_of)(void *ctx, size_t i), void *ctx);
 /* Index of the entry named name, or (size_t)-1. */
 size_t ingest_find(const struct ingest *in, const char *name);
 /* Contents of a small file captured by the scan, or NULL. */

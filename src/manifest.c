@@ -13,24 +13,58 @@ void manifest_init(struct manifest *m)
 void manifest_release(struct manifest *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		free(m->v[i].path);
 		free(m->v[i].target);
 		free(m->v[i].content);
 	}
 	free(m->v);
 	free(m->sorted);
+	for (size_t i = 0; i < m->narena; i++)
+		free(m->arena[i]);
+	free(m->arena);
 	memset(m, 0, sizeof *m);
+}
+
+#define ARENA_BLOCK (256u << 10)
+
+/* A copy of s in the arena: one allocation per block, not per path. */
+char *manifest_intern(struct manifest *m, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	if (len > ARENA_BLOCK / 4) {    /* a long one gets its own block */
+		m->arena = xrealloc(m->arena, (m->narena + 1) * sizeof *m->arena);
+		char *p = xmalloc(len);
+		memcpy(p, s, len);
+		/* kept before the last block, whose free space stays usable */
+		if (m->narena) {
+			m->arena[m->narena] = m->arena[m->narena - 1];
+			m->arena[m->narena - 1] = p;
+		} else {
+			m->arena[0] = p;
+			m->arena_left = 0;
+		}
+		m->narena++;
+		return p;
+	}
+	if (len > m->arena_left) {
+		m->arena = xrealloc(m->arena, (m->narena + 1) * sizeof *m->arena);
+		m->arena[m->narena++] = xmalloc(ARENA_BLOCK);
+		m->arena_left = ARENA_BLOCK;
+	}
+	char *p = m->arena[m->narena - 1] + (ARENA_BLOCK - m->arena_left);
+	memcpy(p, s, len);
+	m->arena_left -= len;
+	return p;
 }
 
 struct entry *manifest_add(struct manifest *m, const char *path, enum etype t, mode_t mode)
 {
 	if (m->n == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 256;
+		m->cap = m->cap ? m->cap + m->cap / 2 : 256;
 		m->v = xrealloc(m->v, m->cap * sizeof *m->v);
 	}
 	struct entry *e = &m->v[m->n++];
 	memset(e, 0, sizeof *e);
-	e->path = xstrdup(path);
+	e->path = manifest_intern(m, path);
 	e->type = t;
 	e->mode = mode & 07777;
 	e->nlink = 1;
@@ -90,6 +124,10 @@ static int cmp_idx(const void *a, const void *b)
 
 void manifest_index(struct manifest *m)
 {
+	if (m->n && m->cap > m->n) {
+		m->v = xrealloc(m->v, m->n * sizeof *m->v);
+		m->cap = m->n;
+	}
 	free(m->sorted);
 	m->sorted = xmalloc((m->n ? m->n : 1) * sizeof *m->sorted);
 	for (size_t i = 0; i < m->n; i++)

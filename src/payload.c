@@ -96,6 +96,9 @@ int payload_run(struct payload_job *job)
 		if (begin(&p, dirs[k]) < 0 || end(&p) < 0)
 			goto out;
 
+	free(dirs);     /* dead before the long part (issue 17) */
+	dirs = NULL;
+
 	struct ingest_cb cb = { cb_entry, cb_data, cb_end, &p };
 	if (ingest_stream(job->in, &cb) < 0)
 		goto out;

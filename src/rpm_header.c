@@ -2,6 +2,8 @@
  * decoder: all bounds are checked in rpmhdr_parse(); the getters rely on
  * the sizes it computed. */
 #include "rpm_header.h"
+#include "atomic.h"
+#include "digest.h"
 #include "error.h"
 
 #include <errno.h>
@@ -111,51 +113,156 @@ static size_t align_of(uint32_t type)
 	}
 }
 
-void rpmhdr_enc_write(const struct rpmhdr_enc *h, uint32_t region_tag, struct buf *out)
+void rpmhdr_enc_gen(struct rpmhdr_enc *h, uint32_t tag, uint32_t type, uint32_t count,
+		    rpmhdr_gen_fn gen, void *ctx)
+{
+	struct rpmhdr_enc_entry *e = add(h, tag, type, count);
+	e->gen = gen;
+	e->ctx = ctx;
+}
+
+/* ---- the output both writers share: counted, hashed, to a buf or an fd ---- */
+
+static void out_flush(struct rpmhdr_out *o)
+{
+	if (o->fd >= 0 && o->n && !o->err && write_all(o->fd, o->chunk, o->n, o->what) < 0)
+		o->err = 1;
+	o->n = 0;
+}
+
+void rpmhdr_out_add(struct rpmhdr_out *o, const void *p, size_t n)
+{
+	o->len += n;
+	if (o->count_only)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (o->hash[i])
+			hasher_update(o->hash[i], p, n);
+	if (o->b) {
+		buf_add(o->b, p, n);
+		return;
+	}
+	const unsigned char *s = p;
+	while (n) {
+		size_t k = sizeof o->chunk - o->n;
+		if (k > n)
+			k = n;
+		memcpy(o->chunk + o->n, s, k);
+		o->n += k, s += k, n -= k;
+		if (o->n == sizeof o->chunk)
+			out_flush(o);
+	}
+}
+
+void rpmhdr_out_str(struct rpmhdr_out *o, const char *s)
+{
+	rpmhdr_out_add(o, s, strlen(s) + 1);
+}
+
+void rpmhdr_out_u32(struct rpmhdr_out *o, uint32_t v)
+{
+	unsigned char b[4];
+	put32(b, v);
+	rpmhdr_out_add(o, b, 4);
+}
+
+void rpmhdr_out_u16(struct rpmhdr_out *o, uint16_t v)
+{
+	unsigned char b[2] = { (unsigned char)(v >> 8), (unsigned char)v };
+	rpmhdr_out_add(o, b, 2);
+}
+
+/* The bytes of one entry's value (a generated one is asked again: it
+ * must write the same bytes each time). */
+static void emit_value(const struct rpmhdr_enc_entry *e, struct rpmhdr_out *o)
+{
+	if (e->gen)
+		e->gen(e->ctx, e->tag, o);
+	else
+		rpmhdr_out_add(o, e->data.p ? e->data.p : "", e->data.len);
+}
+
+/* The layout, once: sizes first (generated values counted without being
+ * kept), then magic, index and data in order.  Nothing of the size of
+ * the header is held in memory when o writes to a file. */
+static void emit(const struct rpmhdr_enc *h, uint32_t region_tag, struct rpmhdr_out *o)
 {
 	const struct rpmhdr_enc_entry **order = xmalloc((h->n ? h->n : 1) * sizeof *order);
+	uint64_t *off = xmalloc((h->n ? h->n : 1) * sizeof *off);
 	for (size_t i = 0; i < h->n; i++)
 		order[i] = &h->v[i];
 	qsort(order, h->n, sizeof *order, cmp_tag);
 
 	uint32_t il = (uint32_t)h->n + 1;     /* + the region tag */
-	struct buf index = BUF_INIT, data = BUF_INIT;
-	unsigned char ent[16];
+	uint64_t dl = 0;
 	for (size_t i = 0; i < h->n; i++) {
 		const struct rpmhdr_enc_entry *e = order[i];
 		size_t a = align_of(e->type);
-		while (data.len % a)
-			buf_addc(&data, 0);
-		put32(ent, e->tag);
-		put32(ent + 4, e->type);
-		put32(ent + 8, (uint32_t)data.len);
-		put32(ent + 12, e->count);
-		buf_add(&index, ent, 16);
-		buf_add(&data, e->data.p ? e->data.p : "", e->data.len);
+		dl = (dl + a - 1) / a * a;
+		off[i] = dl;
+		struct rpmhdr_out c = { .fd = -1, .count_only = 1 };
+		emit_value(e, &c);
+		dl += c.len;
 	}
 	/* the region trailer closes the data: offset is -(entries in region * 16) */
-	uint32_t trailer_off = (uint32_t)data.len;
-	put32(ent, region_tag);
-	put32(ent + 4, RT_BIN);
-	put32(ent + 8, (uint32_t)(-(int32_t)(il * 16)));
-	put32(ent + 12, 16);
-	buf_add(&data, ent, 16);
+	uint32_t trailer_off = (uint32_t)dl;
+	dl += 16;
 
-	unsigned char hdr[8];
-	buf_add(out, hmagic, 8);
-	put32(hdr, il);
-	put32(hdr + 4, (uint32_t)data.len);
-	buf_add(out, hdr, 8);
+	unsigned char ent[16];
+	rpmhdr_out_add(o, hmagic, 8);
+	put32(ent, il);
+	put32(ent + 4, (uint32_t)dl);
+	rpmhdr_out_add(o, ent, 8);
 	put32(ent, region_tag);
 	put32(ent + 4, RT_BIN);
 	put32(ent + 8, trailer_off);
 	put32(ent + 12, 16);
-	buf_add(out, ent, 16);
-	buf_add(out, index.p ? index.p : "", index.len);
-	buf_add(out, data.p, data.len);
-	buf_free(&index);
-	buf_free(&data);
+	rpmhdr_out_add(o, ent, 16);
+	for (size_t i = 0; i < h->n; i++) {
+		put32(ent, order[i]->tag);
+		put32(ent + 4, order[i]->type);
+		put32(ent + 8, (uint32_t)off[i]);
+		put32(ent + 12, order[i]->count);
+		rpmhdr_out_add(o, ent, 16);
+	}
+	uint64_t base = o->len;
+	for (size_t i = 0; i < h->n; i++) {
+		static const unsigned char zero[8];
+		rpmhdr_out_add(o, zero, (size_t)(base + off[i] - o->len));
+		emit_value(order[i], o);
+	}
+	put32(ent, region_tag);
+	put32(ent + 4, RT_BIN);
+	put32(ent + 8, (uint32_t)(-(int32_t)(il * 16)));
+	put32(ent + 12, 16);
+	rpmhdr_out_add(o, ent, 16);
+	free(off);
 	free(order);
+}
+
+void rpmhdr_enc_write(const struct rpmhdr_enc *h, uint32_t region_tag, struct buf *out)
+{
+	struct rpmhdr_out *o = xcalloc(1, sizeof *o);
+	o->fd = -1;
+	o->b = out;
+	emit(h, region_tag, o);
+	free(o);
+}
+
+int rpmhdr_enc_write_fd(const struct rpmhdr_enc *h, uint32_t region_tag, int fd, const char *what,
+			struct hasher *h1, struct hasher *h2, uint64_t *len)
+{
+	struct rpmhdr_out *o = xcalloc(1, sizeof *o);
+	o->fd = fd;
+	o->what = what;
+	o->hash[0] = h1;
+	o->hash[1] = h2;
+	emit(h, region_tag, o);
+	out_flush(o);
+	int rc = o->err ? -1 : 0;
+	*len = o->len;
+	free(o);
+	return rc;
 }
 
 /* ---- decoding ---- */

@@ -82,9 +82,35 @@ enum rpmfileflag {
 
 /* ---- encoding (the writer) ---- */
 
+/* Where a header goes (rpmhdr_enc_write*): counted, hashed, and appended
+ * to a buf or written to an fd through a small buffer. */
+struct hasher;
+struct rpmhdr_out {
+	int fd;                 /* -1: to b (or nowhere when count_only) */
+	struct buf *b;
+	const char *what;       /* for write errors */
+	int count_only;         /* only len advances */
+	int err;                /* a write failed (after rp_errno) */
+	uint64_t len;           /* bytes so far */
+	struct hasher *hash[2]; /* updated with every byte, or NULL */
+	size_t n;
+	unsigned char chunk[1 << 16];
+};
+void rpmhdr_out_add(struct rpmhdr_out *o, const void *p, size_t n);
+void rpmhdr_out_str(struct rpmhdr_out *o, const char *s);      /* with its NUL */
+void rpmhdr_out_u32(struct rpmhdr_out *o, uint32_t v);         /* big-endian */
+void rpmhdr_out_u16(struct rpmhdr_out *o, uint16_t v);
+
+/* A value written when the header is (the per-file tags of a large
+ * release): called once to measure it and once to write it, it must
+ * write the same bytes both times. */
+typedef void (*rpmhdr_gen_fn)(void *ctx, uint32_t tag, struct rpmhdr_out *o);
+
 struct rpmhdr_enc_entry {
 	uint32_t tag, type, count;
 	struct buf data;        /* the value, already big-endian / NUL-separated */
+	rpmhdr_gen_fn gen;      /* or, when set, written by gen(ctx) */
+	void *ctx;
 };
 
 struct rpmhdr_enc {
@@ -100,8 +126,16 @@ void rpmhdr_enc_strings(struct rpmhdr_enc *h, uint32_t tag, const char *const *v
 void rpmhdr_enc_int32(struct rpmhdr_enc *h, uint32_t tag, const uint32_t *v, size_t n);
 void rpmhdr_enc_int16(struct rpmhdr_enc *h, uint32_t tag, const uint16_t *v, size_t n);
 void rpmhdr_enc_bin(struct rpmhdr_enc *h, uint32_t tag, const void *p, size_t n);
+/* A value of `count` elements of `type` that gen writes (see rpmhdr_gen_fn). */
+void rpmhdr_enc_gen(struct rpmhdr_enc *h, uint32_t tag, uint32_t type, uint32_t count,
+		    rpmhdr_gen_fn gen, void *ctx);
 /* Serialises, entries sorted by tag, with region tag 62 or 63; appended to out. */
 void rpmhdr_enc_write(const struct rpmhdr_enc *h, uint32_t region_tag, struct buf *out);
+/* The same, streamed to fd (memory bounded whatever the header's size),
+ * every byte also hashed into h1 and h2 (each may be NULL); *len is the
+ * header's size.  0, or -1 after rp_errno() naming what. */
+int rpmhdr_enc_write_fd(const struct rpmhdr_enc *h, uint32_t region_tag, int fd, const char *what,
+			struct hasher *h1, struct hasher *h2, uint64_t *len);
 
 /* ---- decoding (inspect, verify, the store) ---- */
 

@@ -466,17 +466,118 @@ static void header_trailer(struct rpm_writer *w, struct rpmhdr_enc *h, const cha
 	buf_free(&tmp);
 }
 
+/* The per-file tags, written when the header is (rpmhdr_enc_gen): from
+ * the manifest, through the sorted index and each file's directory
+ * index, so nothing of the size of the header is held (issue 17). */
+struct filetags {
+	const struct manifest *m;
+	const struct pkgmeta *pm;
+	size_t *files;          /* manifest indexes of the rpm's files, sorted by path */
+	size_t nf;
+	uint32_t *dirindex;     /* files[k]'s index in dirnames */
+	struct strv dirnames;   /* "/opt/x/": strings owned by dt */
+	struct dirtab dt;
+};
+
+static void filetags_free(struct filetags *ft)
+{
+	free(ft->files);
+	free(ft->dirindex);
+	sv_free(&ft->dirnames);
+	dirtab_free(&ft->dt);
+	memset(ft, 0, sizeof *ft);
+}
+
+static void gen_filetag(void *ctx, uint32_t tag, struct rpmhdr_out *o)
+{
+	const struct filetags *ft = ctx;
+	const struct manifest *m = ft->m;
+	if (tag == RPMTAG_DIRNAMES) {
+		for (size_t i = 0; i < ft->dirnames.n; i++)
+			rpmhdr_out_str(o, ft->dirnames.v[i]);
+		return;
+	}
+	for (size_t k = 0; k < ft->nf; k++) {
+		const struct entry *e = &m->v[ft->files[k]];
+		const struct entry *data = e->type == E_HARDLINK ? &m->v[e->link_first] : e;
+		switch (tag) {
+		case RPMTAG_FILESIZES:
+			rpmhdr_out_u32(o, (uint32_t)(e->type == E_DIR ? 0 : data->size));
+			break;
+		case RPMTAG_FILEMODES:
+			rpmhdr_out_u16(o, (uint16_t)full_mode(e));
+			break;
+		case RPMTAG_FILERDEVS:
+			rpmhdr_out_u16(o, 0);
+			break;
+		case RPMTAG_FILEMTIMES:
+			rpmhdr_out_u32(o, (uint32_t)payload_mtime(ft->pm, data));
+			break;
+		case RPMTAG_FILEDIGESTS:
+			if (e->type == E_REG || e->type == E_HARDLINK) {
+				char hex[65];
+				hex_encode(data->sha256, 32, hex);
+				rpmhdr_out_str(o, hex);
+			} else {
+				rpmhdr_out_str(o, "");
+			}
+			break;
+		case RPMTAG_FILELINKTOS:
+			rpmhdr_out_str(o, e->type == E_SYMLINK ? e->target : "");
+			break;
+		case RPMTAG_FILEFLAGS: {
+			uint32_t f = 0;
+			if (e->flags & EF_CONFIG)
+				f |= RPMFILE_CONFIG | RPMFILE_NOREPLACE;
+			if (e->flags & EF_DOC)
+				f |= RPMFILE_DOC;
+			if (e->flags & EF_LICENSE)
+				f |= RPMFILE_LICENSE;
+			rpmhdr_out_u32(o, f);
+			break;
+		}
+		case RPMTAG_FILEUSERNAME:
+			rpmhdr_out_str(o, "root");
+			break;
+		case RPMTAG_FILEGROUPNAME:
+			rpmhdr_out_str(o, e->flags & EF_SECRET ? ft->pm->user : "root");
+			break;
+		case RPMTAG_FILEVERIFYFLAGS:
+			rpmhdr_out_u32(o, 0xffffffffu);
+			break;
+		case RPMTAG_FILEDEVICES:
+			rpmhdr_out_u32(o, 1);
+			break;
+		case RPMTAG_FILEINODES:
+			rpmhdr_out_u32(o, e->ino);
+			break;
+		case RPMTAG_FILELANGS:
+			rpmhdr_out_str(o, "");
+			break;
+		case RPMTAG_DIRINDEXES:
+			rpmhdr_out_u32(o, ft->dirindex[k]);
+			break;
+		case RPMTAG_BASENAMES: {
+			const char *slash = strrchr(e->path, '/');
+			rpmhdr_out_str(o, slash ? slash + 1 : e->path);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+/* ft must outlive h (its per-file tags are written from it). */
 static int build_header(struct rpm_writer *w, const struct manifest *m, const unsigned char *payload_sha,
-			struct rpmhdr_enc *h)
+			struct rpmhdr_enc *h, struct filetags *ft)
 {
 	const struct pkgmeta *pm = w->pm;
 	int rc = -1;
 	char *ver = evr(pm);
 	struct buf tmp = BUF_INIT;
 	struct deps_out req = { 0 };
-	struct strv digests = { 0 }, links = { 0 }, users = { 0 }, groups = { 0 }, langs = { 0 }, bases = { 0 },
-		    dirnames = { 0 }, scripts = { 0 };
-	struct dirtab dt = { 0 };
+	struct strv scripts = { 0 };
 	size_t *files = xmalloc((m->n ? m->n : 1) * sizeof *files), nf = 0;
 	for (size_t i = 0; i < m->n; i++)
 		if (in_rpm(&m->v[i]))
@@ -484,52 +585,27 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 	sort_m = m;
 	qsort(files, nf, sizeof *files, cmp_path);
 	sort_m = NULL;
+	ft->m = m;
+	ft->pm = pm;
+	ft->files = files;
+	ft->nf = nf;
+	ft->dirindex = xcalloc(nf ? nf : 1, sizeof *ft->dirindex);
 
-	uint32_t *sizes = xcalloc(nf, 4), *mtimes = xcalloc(nf, 4), *flags = xcalloc(nf, 4),
-		 *verify = xcalloc(nf, 4), *devs = xcalloc(nf, 4), *inodes = xcalloc(nf, 4),
-		 *dirindex = xcalloc(nf, 4);
-	uint16_t *modes = xcalloc(nf, 2), *rdevs = xcalloc(nf, 2);
 	uint64_t total = 0;
 	int has_config = 0;
 	for (size_t k = 0; k < nf; k++) {
 		const struct entry *e = &m->v[files[k]];
 		const struct entry *data = e->type == E_HARDLINK ? &m->v[e->link_first] : e;
-		sizes[k] = (uint32_t)(e->type == E_DIR ? 0 : data->size);
 		if (e->type == E_REG || e->type == E_SYMLINK)
 			total += data->size;
-		modes[k] = (uint16_t)full_mode(e);
-		mtimes[k] = (uint32_t)payload_mtime(pm, data);
-		verify[k] = 0xffffffffu;
-		devs[k] = 1;
-		inodes[k] = e->ino;
-		uint32_t f = 0;
-		if (e->flags & EF_CONFIG) {
-			f |= RPMFILE_CONFIG | RPMFILE_NOREPLACE;
+		if (e->flags & EF_CONFIG)
 			has_config = 1;
-		}
-		if (e->flags & EF_DOC)
-			f |= RPMFILE_DOC;
-		if (e->flags & EF_LICENSE)
-			f |= RPMFILE_LICENSE;
-		flags[k] = f;
-		if (e->type == E_REG || e->type == E_HARDLINK) {
-			char *hex = xmalloc(65);
-			hex_encode(data->sha256, 32, hex);
-			sv_add_owned(&digests, hex);
-		} else {
-			sv_add(&digests, "");
-		}
-		sv_add(&links, e->type == E_SYMLINK ? e->target : "");
-		sv_add(&users, "root");
-		sv_add(&groups, e->flags & EF_SECRET ? pm->user : "root");
-		sv_add(&langs, "");
 		const char *slash = strrchr(e->path, '/');
 		buf_reset(&tmp);
 		buf_addc(&tmp, '/');
 		if (slash)
 			buf_add(&tmp, e->path, (size_t)(slash - e->path + 1));
-		dirindex[k] = dir_index(&dt, &dirnames, tmp.p, tmp.len);
-		sv_add(&bases, slash ? slash + 1 : e->path);
+		ft->dirindex[k] = dir_index(&ft->dt, &ft->dirnames, tmp.p, tmp.len);
 	}
 	if (total > 0xffffffffULL) {
 		rp_err("the release is larger than 4 GiB unpacked: relpkg cannot write such an rpm yet");
@@ -554,22 +630,19 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 	}
 
 	if (nf) {
-		rpmhdr_enc_int32(h, RPMTAG_FILESIZES, sizes, nf);
-		rpmhdr_enc_int16(h, RPMTAG_FILEMODES, modes, nf);
-		rpmhdr_enc_int16(h, RPMTAG_FILERDEVS, rdevs, nf);
-		rpmhdr_enc_int32(h, RPMTAG_FILEMTIMES, mtimes, nf);
-		rpmhdr_enc_strings(h, RPMTAG_FILEDIGESTS, digests.v, nf);
-		rpmhdr_enc_strings(h, RPMTAG_FILELINKTOS, links.v, nf);
-		rpmhdr_enc_int32(h, RPMTAG_FILEFLAGS, flags, nf);
-		rpmhdr_enc_strings(h, RPMTAG_FILEUSERNAME, users.v, nf);
-		rpmhdr_enc_strings(h, RPMTAG_FILEGROUPNAME, groups.v, nf);
-		rpmhdr_enc_int32(h, RPMTAG_FILEVERIFYFLAGS, verify, nf);
-		rpmhdr_enc_int32(h, RPMTAG_FILEDEVICES, devs, nf);
-		rpmhdr_enc_int32(h, RPMTAG_FILEINODES, inodes, nf);
-		rpmhdr_enc_strings(h, RPMTAG_FILELANGS, langs.v, nf);
-		rpmhdr_enc_int32(h, RPMTAG_DIRINDEXES, dirindex, nf);
-		rpmhdr_enc_strings(h, RPMTAG_BASENAMES, bases.v, nf);
-		rpmhdr_enc_strings(h, RPMTAG_DIRNAMES, dirnames.v, dirnames.n);
+		static const struct { uint32_t tag, type; } ftag[] = {
+			{ RPMTAG_FILESIZES, RT_INT32 }, { RPMTAG_FILEMODES, RT_INT16 },
+			{ RPMTAG_FILERDEVS, RT_INT16 }, { RPMTAG_FILEMTIMES, RT_INT32 },
+			{ RPMTAG_FILEDIGESTS, RT_STRING_ARRAY }, { RPMTAG_FILELINKTOS, RT_STRING_ARRAY },
+			{ RPMTAG_FILEFLAGS, RT_INT32 }, { RPMTAG_FILEUSERNAME, RT_STRING_ARRAY },
+			{ RPMTAG_FILEGROUPNAME, RT_STRING_ARRAY }, { RPMTAG_FILEVERIFYFLAGS, RT_INT32 },
+			{ RPMTAG_FILEDEVICES, RT_INT32 }, { RPMTAG_FILEINODES, RT_INT32 },
+			{ RPMTAG_FILELANGS, RT_STRING_ARRAY }, { RPMTAG_DIRINDEXES, RT_INT32 },
+			{ RPMTAG_BASENAMES, RT_STRING_ARRAY },
+		};
+		for (size_t i = 0; i < sizeof ftag / sizeof *ftag; i++)
+			rpmhdr_enc_gen(h, ftag[i].tag, ftag[i].type, (uint32_t)nf, gen_filetag, ft);
+		rpmhdr_enc_gen(h, RPMTAG_DIRNAMES, RT_STRING_ARRAY, (uint32_t)ft->dirnames.n, gen_filetag, ft);
 	}
 	buf_reset(&tmp);
 	buf_addf(&tmp, "%s-%s-%s.src.rpm", pm->name, pm->rpm_version, pm->release);
@@ -583,18 +656,7 @@ out:
 	free(ver);
 	buf_free(&tmp);
 	deps_out_free(&req);
-	sv_free(&digests);
-	sv_free(&links);
-	sv_free(&users);
-	sv_free(&groups);
-	sv_free(&langs);
-	sv_free(&bases);
-	sv_free(&dirnames);
 	sv_free(&scripts);
-	dirtab_free(&dt);
-	free(files);
-	free(sizes), free(mtimes), free(flags), free(verify), free(devs), free(inodes), free(dirindex);
-	free(modes), free(rdevs);
 	return rc;
 }
 
@@ -603,13 +665,13 @@ out:
  * the RSA tag, as in rpm) and one over header + payload (PGP / GPG tag),
  * both made by gpg.  The main header and payload do not change: the
  * unsigned bytes stay reproducible. */
-static int rpm_sign(struct rpm_writer *w, const struct buf *hbytes, struct rpmhdr_enc *sig)
+static int rpm_sign(struct rpm_writer *w, int hfd, uint64_t hlen, struct rpmhdr_enc *sig)
 {
 	const char *key = pkgmeta_get(w->pm, SET_SIGN_KEY);
 	if (!key)
 		return 0;
 	struct buf hs = BUF_INIT, ps = BUF_INIT;
-	struct sign_part parts[2] = { { .p = hbytes->p, .len = hbytes->len },
+	struct sign_part parts[2] = { { .fd = hfd, .off = 0, .len = (size_t)hlen },
 				      { .fd = w->pl.fd, .off = 0, .len = (size_t)zsink_bytes_out(w->pl.z) } };
 	int rc = -1;
 	if (sign_detached(key, parts, 1, &hs) < 0 || sign_detached(key, parts, 2, &ps) < 0)
@@ -632,12 +694,16 @@ out:
 int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **path)
 {
 	const struct pkgmeta *pm = w->pm;
-	int rc = -1;
+	int rc = -1, hfd = -1;
 	struct rpmhdr_enc h, sig;
-	struct buf hbytes = BUF_INIT, sbytes = BUF_INIT, fname = BUF_INIT, lead = BUF_INIT;
+	struct filetags ft = { 0 };
+	struct buf sbytes = BUF_INIT, fname = BUF_INIT, lead = BUF_INIT;
 	struct atomic out = { .fd = -1 };
+	struct hasher sha1, sha256;
 	rpmhdr_enc_init(&h);
 	rpmhdr_enc_init(&sig);
+	hasher_init(&sha1, H_SHA1);
+	hasher_init(&sha256, H_SHA256);
 
 	if (framer_close(&w->pl) < 0)
 		goto out;
@@ -645,29 +711,30 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 		rp_err("the rpm payload is larger than 4 GiB: relpkg cannot write such an rpm yet");
 		goto out;
 	}
-	if (build_header(w, m, zsink_out_sha256(w->pl.z), &h) < 0)
+	if (build_header(w, m, zsink_out_sha256(w->pl.z), &h, &ft) < 0)
 		goto out;
-	rpmhdr_enc_write(&h, RPMTAG_HEADERIMMUTABLE, &hbytes);
+	/* the main header streams to a scratch file, hashed on the way: its
+	 * digests go in the signature header, which comes first (issue 17:
+	 * a large release's header is tens of MB; it is never in memory) */
+	uint64_t hlen;
+	hfd = scratch_open(w->outdir);
+	if (hfd < 0 || rpmhdr_enc_write_fd(&h, RPMTAG_HEADERIMMUTABLE, hfd, "rpm header", &sha1, &sha256, &hlen) < 0)
+		goto out;
+	rpmhdr_enc_free(&h);
+	filetags_free(&ft);
 
 	/* signature header: sizes and digests of the header (and payload) */
 	unsigned char d[32];
 	char hex[65];
-	struct hasher hs;
-	hasher_init(&hs, H_SHA1);
-	hasher_update(&hs, hbytes.p, hbytes.len);
-	hex_encode(d, hasher_final(&hs, d), hex);
-	hasher_release(&hs);
+	hex_encode(d, hasher_final(&sha1, d), hex);
 	rpmhdr_enc_string(&sig, RPMSIGTAG_SHA1, hex);
-	hasher_init(&hs, H_SHA256);
-	hasher_update(&hs, hbytes.p, hbytes.len);
-	hex_encode(d, hasher_final(&hs, d), hex);
-	hasher_release(&hs);
+	hex_encode(d, hasher_final(&sha256, d), hex);
 	rpmhdr_enc_string(&sig, RPMSIGTAG_SHA256, hex);
-	uint32_t size = (uint32_t)(hbytes.len + zsink_bytes_out(w->pl.z));
+	uint32_t size = (uint32_t)(hlen + zsink_bytes_out(w->pl.z));
 	rpmhdr_enc_int32(&sig, RPMSIGTAG_SIZE, &size, 1);
 	uint32_t psize = (uint32_t)zsink_bytes_in(w->pl.z);
 	rpmhdr_enc_int32(&sig, RPMSIGTAG_PAYLOADSIZE, &psize, 1);
-	if (rpm_sign(w, &hbytes, &sig) < 0)
+	if (rpm_sign(w, hfd, hlen, &sig) < 0)
 		goto out;
 	rpmhdr_enc_write(&sig, RPMTAG_HEADERSIGNATURES, &sbytes);
 	while (sbytes.len % 8)
@@ -684,11 +751,11 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	if (atomic_open(&out, w->outdir, fname.p) < 0)
 		goto out;
 	if (write_all(out.fd, lead.p, lead.len, fname.p) < 0 ||
-	    write_all(out.fd, sbytes.p, sbytes.len, fname.p) < 0 ||
-	    write_all(out.fd, hbytes.p, hbytes.len, fname.p) < 0)
+	    write_all(out.fd, sbytes.p, sbytes.len, fname.p) < 0)
 		goto out;
-	/* the payload: copied in the kernel where possible */
-	if (payload_copy(w->pl.fd, out.fd, zsink_bytes_out(w->pl.z), fname.p) < 0)
+	/* the header and the payload: copied in the kernel where possible */
+	if (payload_copy(hfd, out.fd, hlen, fname.p) < 0 ||
+	    payload_copy(w->pl.fd, out.fd, zsink_bytes_out(w->pl.z), fname.p) < 0)
 		goto out;
 	if (atomic_commit(&out) < 0)
 		goto out;
@@ -697,9 +764,13 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 out:
 	if (out.fd >= 0)
 		atomic_abort(&out);
+	if (hfd >= 0)
+		close(hfd);
+	hasher_release(&sha1);
+	hasher_release(&sha256);
 	rpmhdr_enc_free(&h);
 	rpmhdr_enc_free(&sig);
-	buf_free(&hbytes);
+	filetags_free(&ft);
 	buf_free(&sbytes);
 	buf_free(&fname);
 	buf_free(&lead);
