@@ -22,7 +22,8 @@ OBJS := main.o cmd_build.o cmd_status.o cmd_rollback.o cmd_pin.o cmd_history.o r
         atomic.o error.o buf.o clock.o text.o gunzip.o elfarch.o progress.o \
         cmd_repo.o repo.o repo_apt.o repo_rpm.o \
         cmd_vercmp.o solve.o cmd_inspect.o cmd_verify.o pkginfo.o deb_pkg.o rpm_pkg.o \
-        relup.o
+        relup.o \
+        autodeps.o
 OBJ := $(addprefix $(B)/,$(OBJS))
 
 HOOKS := $(sort $(wildcard hooks/*.sh hooks/deb/* hooks/rpm/*))

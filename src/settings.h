@@ -202,6 +202,13 @@ struct setting {
 	  .help = "deb Replaces") \
 	X(OBSOLETES, .flag = "obsoletes", .arg = "LIST", .conf = "obsoletes", .check = CHK_DEPS, \
 	  .help = "rpm Obsoletes") \
+	/* issue 15: automatic dependencies (src/autodeps.c); the two derived \
+	 * rows hold what the build found, in each format's own syntax */ \
+	X(NO_AUTO_DEPENDS, .flag = "no-auto-depends", .arg = "", .check = CHK_BOOL, .noarg = 1, \
+	  .help = "no automatic dependencies (ELF sonames, #! interpreters)") \
+	X(AUTO_DEPENDS, .conf = "auto-depends", .def = "yes", .check = CHK_BOOL) \
+	X(AUTO_DEB_DEPENDS) \
+	X(AUTO_RPM_REQUIRES) \
 	/* end of BUILD_SETTINGS: a new row goes above this line */
 
 #define SETTING_ID(id, ...) SET_##id,
