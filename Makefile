@@ -92,7 +92,7 @@ asan:
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := ingest deb rpm version conf store relup
+FUZZ_NAMES   := ingest deb rpm version conf store relup elf
 FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIBOBJ  = $(filter-out $(B)/main.o,$(OBJ))
 
