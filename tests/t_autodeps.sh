@@ -165,7 +165,10 @@ if [ -n "${deb_rebar3:-}" ] && command -v unshare >/dev/null && [ "$(id -u)" = 0
 fi
 
 # the test root: the OTP packages install; a missing library is refused
-[ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null || { skip "test root" "needs root and debootstrap"; exit 0; }
+if [ "$(id -u)" != 0 ] || ! command -v debootstrap >/dev/null; then
+	skip "test root" "needs root and debootstrap"
+	exit 0
+fi
 . "$TOP/tests/container/lib.sh"
 trap ct_cleanup_all EXIT
 CT=autodeps-root
