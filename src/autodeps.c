@@ -826,7 +826,8 @@ static void owners(struct deb_ctx *c)
 	}
 	closedir(dir);
 	/* the same order on every host state: the first owner in name order */
-	qsort(lists.v, lists.n, sizeof *lists.v, cmp_str);
+	if (lists.n)
+		qsort(lists.v, lists.n, sizeof *lists.v, cmp_str);
 	for (size_t li = 0; li < lists.n && open_w; li++) {
 		struct buf b = BUF_INIT;
 		buf_addf(&b, "%s/%s.list", c->info, lists.v[li]);
@@ -1267,7 +1268,8 @@ int autodeps_resolve(struct autodeps *ad, const struct autodeps_want *w, char **
 		if (user_names(w->rpm_user, "rpm-requires", &user) < 0)
 			goto done;
 		rpm_requires(ad, &own, &out);
-		qsort(out.v, out.n, sizeof *out.v, cmp_str);
+		if (out.n)
+			qsort(out.v, out.n, sizeof *out.v, cmp_str);
 		struct buf b = BUF_INIT;
 		for (size_t i = 0; i < out.n; i++)
 			if (!sv_has(&user, out.v[i]))
@@ -1285,7 +1287,8 @@ int autodeps_resolve(struct autodeps *ad, const struct autodeps_want *w, char **
 		if (solve_vercmp_ready(FMT_DEB) < 0)
 			goto done;
 		deb_depends(ad, &own, w, &out, &ad->warn);
-		qsort(out.v, out.n, sizeof *out.v, cmp_str);
+		if (out.n)
+			qsort(out.v, out.n, sizeof *out.v, cmp_str);
 		struct buf b = BUF_INIT;
 		for (size_t i = 0; i < out.n; i++) {
 			char *nm = entry_name(out.v[i]);
