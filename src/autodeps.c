@@ -731,6 +731,7 @@ struct deb_ctx {
 	struct sv vers;         /* (parallel) max minimal version of deps[i] or "" */
 	struct sv *warn;
 	const struct autodeps *ad;
+	struct sv essential;     /* Essential: yes packages (the status file) */
 };
 
 static void want_add(struct deb_ctx *c, const char *name, int is64, int machine, int interp, const char *by)
@@ -806,6 +807,9 @@ static void locate(struct deb_ctx *c, struct want *w)
 	sv_free(&cand);
 }
 
+static const char *pkg_name(const char *listname, char *out, size_t n);
+static int essential(const struct deb_ctx *c, const char *pkg);
+
 /* One walk over every package's file list: the owner of each file found. */
 static void owners(struct deb_ctx *c)
 {
@@ -825,10 +829,29 @@ static void owners(struct deb_ctx *c)
 			sv_push(&lists, xstrndup(de->d_name, l - 5));
 	}
 	closedir(dir);
-	/* the same order on every host state: the first owner in name order */
+	/* the same order on every host state: the first owner in name order;
+	 * read first the Essential packages (/bin/sh, env), then those with
+	 * symbols or shlibs files (libraries), the rest only if still needed */
 	if (lists.n)
 		qsort(lists.v, lists.n, sizeof *lists.v, cmp_str);
-	for (size_t li = 0; li < lists.n && open_w; li++) {
+	unsigned char *prio = xcalloc(lists.n ? lists.n : 1, 1);
+	for (size_t li = 0; li < lists.n; li++) {
+		char name[256];
+		if (essential(c, pkg_name(lists.v[li], name, sizeof name)))
+			continue;
+		struct buf b = BUF_INIT;
+		buf_addf(&b, "%s/%s.symbols", c->info, lists.v[li]);
+		int lib = access(b.p, F_OK) == 0;
+		buf_reset(&b);
+		buf_addf(&b, "%s/%s.shlibs", c->info, lists.v[li]);
+		lib = lib || access(b.p, F_OK) == 0;
+		buf_free(&b);
+		prio[li] = lib ? 1 : 2;
+	}
+	for (size_t k = 0; k < 3 * lists.n && open_w; k++) {
+		size_t li = k % lists.n;
+		if (prio[li] != k / lists.n)
+			continue;
 		struct buf b = BUF_INIT;
 		buf_addf(&b, "%s/%s.list", c->info, lists.v[li]);
 		char *t = slurp(b.p, NULL);
@@ -855,30 +878,32 @@ static void owners(struct deb_ctx *c)
 		}
 		free(t);
 	}
+	free(prio);
 	sv_free(&lists);
 }
 
 /* Essential: yes packages, from the status file (interpreters of those
  * are on every system; dpkg-shlibdeps' users leave them out too). */
-static int essential(const struct deb_ctx *c, const char *pkg)
+static void read_essential(struct deb_ctx *c)
 {
 	char *p = rooted(c->root, "/var/lib/dpkg/status");
 	char *t = slurp(p, NULL);
 	free(p);
 	if (!t)
-		return 0;
-	int ess = 0, in = 0;
-	char *save = NULL;
+		return;
+	char *pkg = NULL, *save = NULL;
 	for (char *l = strtok_r(t, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(l, "Package: ", 9))
-			in = !strcmp(l + 9, pkg);
-		else if (in && !strncmp(l, "Essential: yes", 14)) {
-			ess = 1;
-			break;
-		}
+			pkg = l + 9;
+		else if (pkg && !strcmp(l, "Essential: yes"))
+			sv_add_uniq(&c->essential, pkg);
 	}
 	free(t);
-	return ess;
+}
+
+static int essential(const struct deb_ctx *c, const char *pkg)
+{
+	return sv_has(&c->essential, pkg);
 }
 
 static const char *pkg_name(const char *listname, char *out, size_t n)
@@ -1170,6 +1195,7 @@ static void deb_depends(const struct autodeps *ad, const struct sv *own, const s
 		goto out;
 	}
 	ld_conf(c.root, "/etc/ld.so.conf", &c.dirs, 0);
+	read_essential(&c);
 	for (size_t i = 0; i < c.nw; i++)
 		locate(&c, &c.w[i]);
 	owners(&c);
@@ -1229,6 +1255,7 @@ out:
 	}
 	free(c.w);
 	sv_free(&c.dirs);
+	sv_free(&c.essential);
 	sv_free(&c.deps);
 	sv_free(&c.vers);
 	free(c.info);
