@@ -204,7 +204,7 @@ struct setting {
 	  .help = "rpm Obsoletes") \
 	/* issue 15: automatic dependencies (src/autodeps.c); the two derived \
 	 * rows hold what the build found, in each format's own syntax */ \
-	X(NO_AUTO_DEPENDS, .flag = "no-auto-depends", .arg = "", .check = CHK_BOOL, .noarg = 1, \
+	X(NO_AUTO_DEPENDS, .flag = "no-auto-depends", .arg = "", .conf = "no-auto-depends", .check = CHK_BOOL, .noarg = 1, \
 	  .help = "no automatic dependencies (ELF sonames, #! interpreters)") \
 	X(AUTO_DEPENDS, .conf = "auto-depends", .def = "yes", .check = CHK_BOOL) \
 	X(AUTO_DEB_DEPENDS) \

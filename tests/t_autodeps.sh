@@ -111,6 +111,9 @@ expect_eq "python: --no-auto-depends: no /usr/bin/python3" "$(rpm -qpR "$T"/pn/*
 printf 'auto-depends = no\n' >"$T/off.conf"
 check "python: auto-depends = no (relpkg.conf)" b "$T/py/pyapp-1.0.0.tar.gz" --out "$T/pc" --config "$T/off.conf"
 expect_eq "python: auto-depends = no: no Depends" "$(dpkg-deb -f "$T"/pc/*.deb Depends)" ""
+printf 'no-auto-depends = yes\n' >"$T/off2.conf"
+check "python: no-auto-depends = yes (relpkg.conf)" b "$T/py/pyapp-1.0.0.tar.gz" --out "$T/pc2" --config "$T/off2.conf"
+expect_eq "python: no-auto-depends = yes: no /usr/bin/python3" "$(rpm -qpR "$T"/pc2/*.rpm | grep -c python3)" 0
 printf 'auto-depends = maybe\n' >"$T/bad.conf"
 check_status "auto-depends = maybe: usage error" 2 b "$T/py/pyapp-1.0.0.tar.gz" --out "$T/pb" --config "$T/bad.conf"
 
