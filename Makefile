@@ -23,7 +23,8 @@ OBJS := main.o cmd_build.o cmd_status.o cmd_rollback.o cmd_pin.o cmd_history.o r
         atomic.o error.o buf.o clock.o text.o gunzip.o elfarch.o progress.o \
         cmd_repo.o repo.o repo_apt.o repo_rpm.o \
         cmd_vercmp.o solve.o cmd_inspect.o cmd_verify.o pkginfo.o deb_pkg.o rpm_pkg.o \
-        relup.o
+        relup.o \
+        autodeps.o
 OBJS += changelog.o conffiles.o # issue 15: --changelog, --config-file
 OBJ := $(addprefix $(B)/,$(OBJS))
 
@@ -93,7 +94,7 @@ asan:
 FUZZ_CC      ?= clang
 FUZZ_B       := build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := ingest deb rpm version conf store relup
+FUZZ_NAMES   := ingest deb rpm version conf store relup elf
 FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIBOBJ  = $(filter-out $(B)/main.o,$(OBJ))
 

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "buildopts.h"
 #include "deb_write.h"
+#include "autodeps.h"
 #include "elfarch.h"
 #include "exec.h"
 #include "error.h"
@@ -784,6 +785,43 @@ static void assign_inodes(struct manifest *m)
 			m->v[i].ino = m->v[m->v[i].link_first].ino;
 }
 
+/* issue 15: automatic dependencies, unless --no-auto-depends or
+ * relpkg.conf's auto-depends = no. */
+static int auto_depends_on(const struct pkgmeta *pm)
+{
+	const char *no = pkgmeta_get(pm, SET_NO_AUTO_DEPENDS), *on = pkgmeta_get(pm, SET_AUTO_DEPENDS);
+	return !(no && !strcmp(no, "yes")) && !(on && !strcmp(on, "no"));
+}
+
+/* The user's two lists of one format, joined (deb syntax). */
+static char *join_lists(const char *a, const char *b)
+{
+	struct buf j = BUF_INIT;
+	buf_addf(&j, "%s%s%s", a && *a ? a : "", a && *a && b && *b ? ", " : "", b && *b ? b : "");
+	return buf_detach(&j);
+}
+
+/* What the release's files need (src/autodeps.c), into the derived rows
+ * AUTO_DEB_DEPENDS and AUTO_RPM_REQUIRES that the writers read. */
+static int auto_depends(struct autodeps *ad, struct pkgmeta *pm, unsigned fmt_mask)
+{
+	char *du = join_lists(pm->depends, pkgmeta_get(pm, SET_DEB_DEPENDS));
+	char *ru = join_lists(pm->depends, pkgmeta_get(pm, SET_RPM_REQUIRES));
+	struct autodeps_want w = {
+		.deb = (fmt_mask & (1u << FMT_DEB)) != 0, .rpm = (fmt_mask & (1u << FMT_RPM)) != 0,
+		.self = pm->name, .deb_user = du, .rpm_user = ru, .root = "/",
+	};
+	char *deb = NULL, *rpm = NULL;
+	int rc = autodeps_resolve(ad, &w, &deb, &rpm);
+	free(du);
+	free(ru);
+	if (rc < 0)
+		return -1;
+	*pkgmeta_slot(pm, SET_AUTO_DEB_DEPENDS) = pkgmeta_keep(pm, deb);
+	*pkgmeta_slot(pm, SET_AUTO_RPM_REQUIRES) = pkgmeta_keep(pm, rpm);
+	return 0;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	struct buildopts o;
@@ -847,6 +885,7 @@ int cmd_build(int argc, char **argv)
 	struct pkgwriter *ws[2];
 	int nw = 0;
 	struct payload_job job = { .in = &in, .m = &m, .in2m = in2m, .w = ws };
+	job.ad = auto_depends_on(&pm) ? autodeps_new() : NULL;
 	if (o.fmt_mask & (1u << FMT_DEB)) {
 		dw = deb_writer_new(&pm, stage, o.comp, o.level_n);
 		if (!dw)
@@ -875,14 +914,22 @@ int cmd_build(int argc, char **argv)
 	malloc_trim(0);         /* the scan's freed names and buffers: given back before the long part */
 	if (payload_run(&job) < 0) {
 		elfarch_release(&job.arch);
+		autodeps_free(job.ad);
 		goto out;
 	}
 	if (!o.val[SET_ARCH] && elfarch_names(&job.arch, &pm.deb_arch, &pm.rpm_arch) < 0) {
 		rp_err_context("%s", o.tarball);
 		elfarch_release(&job.arch);
+		autodeps_free(job.ad);
 		goto out;
 	}
 	elfarch_release(&job.arch);
+	if (job.ad) {
+		int arc = auto_depends(job.ad, &pm, o.fmt_mask);
+		autodeps_free(job.ad);
+		if (arc < 0)
+			goto out;
+	}
 	if (dw)
 		progress_step("deb: control.tar.gz, md5sums, ar archive");
 	if (dw && deb_writer_finish(dw, &m, &debpath) < 0)

@@ -165,9 +165,15 @@ static char *deb_control(const struct pkgmeta *pm, const struct manifest *m)
 		 "Installed-Size: %llu\n", pm->name, pm->deb_version, pm->deb_arch, pm->maintainer,
 		 (unsigned long long)kib);
 	const char *dd = pkgmeta_get(pm, SET_DEB_DEPENDS);
-	if ((pm->depends && *pm->depends) || (dd && *dd))
-		buf_addf(&b, "Depends: %s%s%s\n", pm->depends ? pm->depends : "",
-			 pm->depends && *pm->depends && dd && *dd ? ", " : "", dd ? dd : "");
+	/* issue 15: then the automatic ones (autodeps.c: without what the user named) */
+	const char *ad = pkgmeta_get(pm, SET_AUTO_DEB_DEPENDS);
+	const char *dl[] = { pm->depends, dd, ad };
+	int nd = 0;
+	for (int i = 0; i < 3; i++)
+		if (dl[i] && *dl[i])
+			buf_addf(&b, "%s%s", nd++ ? ", " : "Depends: ", dl[i]);
+	if (nd)
+		buf_addc(&b, '\n');
 	deb_relations(&b, pm);
 	if (pm->conflicts && *pm->conflicts)
 		buf_addf(&b, "Conflicts: %s\n", pm->conflicts);

@@ -15,12 +15,17 @@ struct pass {
 	struct payload_job *job;
 	size_t cur;             /* manifest index of the current entry */
 	int first_block;
+	int ad_on;               /* the current entry goes to job->ad */
 };
 
 static int begin(struct pass *p, size_t idx)
 {
 	p->cur = idx;
 	p->first_block = 1;
+	const struct entry *e = &p->job->m->v[idx];
+	p->ad_on = p->job->ad && (e->flags & EF_RELEASE) && e->type == E_REG;
+	if (p->ad_on)
+		autodeps_begin(p->job->ad, e->path, (unsigned)e->mode);
 	for (int i = 0; i < p->job->nw; i++)
 		if (p->job->w[i]->entry(p->job->w[i], p->job->m, idx) < 0)
 			return -1;
@@ -33,6 +38,8 @@ static int feed(struct pass *p, const void *d, size_t n)
 	if (p->first_block && (e->flags & EF_RELEASE))
 		elfarch_note(&p->job->arch, e->path, d, n);
 	p->first_block = 0;
+	if (p->ad_on)
+		autodeps_data(p->job->ad, d, n);
 	for (int i = 0; i < p->job->nw; i++)
 		if (p->job->w[i]->data(p->job->w[i], d, n) < 0)
 			return -1;
@@ -44,6 +51,9 @@ static int end(struct pass *p)
 {
 	struct entry *e = &p->job->m->v[p->cur];
 	e->digested = e->type == E_REG || e->type == E_HARDLINK;
+	if (p->ad_on)
+		autodeps_end(p->job->ad);
+	p->ad_on = 0;
 	return 0;
 }
 

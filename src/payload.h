@@ -8,6 +8,7 @@
 #ifndef RELPKG_PAYLOAD_H
 #define RELPKG_PAYLOAD_H
 
+#include "autodeps.h"
 #include "elfarch.h"
 #include "manifest.h"
 #include "zsink.h"
@@ -35,6 +36,7 @@ struct payload_job {
 	int nw;
 	int want_md5, want_sha256;      /* informative: the writers digest */
 	struct elfarch arch;    /* filled from the ELF files seen */
+	struct autodeps *ad;    /* automatic dependencies: fed the release's files; NULL: off */
 };
 
 /* 0, or -1 after rp_err(). */

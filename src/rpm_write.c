@@ -220,6 +220,26 @@ static int add_user_deps(struct deps_out *d, const char *list, const char *flag)
 	return 0;
 }
 
+/* issue 15: the automatic requires (autodeps.c), one name a line, as
+ * rpmbuild marks its generators' output (RPMSENSE_FIND_REQUIRES); a name
+ * already required (the scriptlets' /bin/sh) is not repeated. */
+static int add_auto_requires(struct deps_out *d, const char *lines)
+{
+	for (const char *l = lines; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		char *name = xstrndup(l, n);
+		int seen = 0;
+		for (size_t i = 0; i < d->names.n && !seen; i++)
+			seen = !strcmp(d->names.v[i], name);
+		if (!seen && n)
+			dep_add(d, name, RPMSENSE_FIND_REQUIRES, NULL);
+		free(name);
+		l += n + (nl != NULL);
+	}
+	return 0;
+}
+
 static const char *isa_name(const char *arch)
 {
 	if (!strcmp(arch, "x86_64"))
@@ -379,6 +399,7 @@ static int header_deps(struct rpm_writer *w, struct rpmhdr_enc *h, const char *v
 	if (add_user_deps(&prov, pm->provides, "provides") < 0 ||
 	    add_user_deps(req, pm->depends, "depends") < 0 ||
 	    add_user_deps(req, pkgmeta_get(pm, SET_RPM_REQUIRES), "rpm-requires") < 0 ||
+	    add_auto_requires(req, pkgmeta_get(pm, SET_AUTO_RPM_REQUIRES)) < 0 ||
 	    add_user_deps(&conf, pm->conflicts, "conflicts") < 0 ||
 	    rpm_relations(h, pm) < 0)
 		goto out;

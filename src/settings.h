@@ -210,6 +210,13 @@ struct setting {
 	X(CONFIG_FILE, .flag = "config-file", .arg = "PATH|SRC:DEST", .conf = "config-file", .repeat = 1, \
 	  .help = "a conffile in /etc/NAME: a file of the release, or SRC of this host as DEST (repeatable)") \
 	X(CONF_FILES, .meta = "CONF_FILES", .token = "CONF_FILES") \
+	/* issue 15: automatic dependencies (src/autodeps.c); the two derived \
+	 * rows hold what the build found, in each format's own syntax */ \
+	X(NO_AUTO_DEPENDS, .flag = "no-auto-depends", .arg = "", .conf = "no-auto-depends", .check = CHK_BOOL, .noarg = 1, \
+	  .help = "no automatic dependencies (ELF sonames, #! interpreters)") \
+	X(AUTO_DEPENDS, .conf = "auto-depends", .def = "yes", .check = CHK_BOOL) \
+	X(AUTO_DEB_DEPENDS) \
+	X(AUTO_RPM_REQUIRES) \
 	/* end of BUILD_SETTINGS: a new row goes above this line */
 
 #define SETTING_ID(id, ...) SET_##id,

@@ -5,7 +5,7 @@
 # the harnesses with `make fuzz-build` (into build/fuzz) unless FUZZ_B
 # names a directory that holds them already.
 # shellcheck shell=sh
-names="ingest deb rpm version conf store relup"
+names="ingest deb rpm version conf store relup elf"
 command -v clang >/dev/null || skip_file "clang is not installed (Debian: clang libclang-rt-14-dev)"
 printf 'int LLVMFuzzerTestOneInput(const char *p, unsigned long n) { (void)p; (void)n; return 0; }\n' >"$T/probe.c"
 clang -fsanitize=fuzzer,address,undefined -o "$T/probe" "$T/probe.c" >"$T/probe.log" 2>&1 ||
@@ -17,7 +17,7 @@ if [ -z "$FB" ]; then
 		fail "make fuzz-build" "$(tail -20 "$T/build.log")"
 		exit 0
 	fi
-	pass "make fuzz-build: the seven harnesses build with clang -fsanitize=fuzzer,address,undefined"
+	pass "make fuzz-build: the eight harnesses build with clang -fsanitize=fuzzer,address,undefined"
 fi
 for n in $names; do
 	h="$FB/fuzz_$n"

@@ -195,6 +195,14 @@ mkdir -p "$prov/SPECS"
 		sed 's|^\(.*\)$|Provides: /usr/\1\nProvides: /\1|'
 	# shellcheck disable=SC2016 # a dpkg-query format
 	chroot "$tmp" dpkg-query -W -f='${Package}\n' | sed 's/^/Provides: /'
+	# The sonames and symbol versions of the root's shared libraries, as
+	# rpm's own generator states them (what relpkg's automatic dependencies
+	# require: libc.so.6()(64bit), libc.so.6(GLIBC_2.34)(64bit), ...), and
+	# the GNU hash loader support glibc has.
+	echo 'Provides: rtld(GNU_HASH)'
+	chroot "$tmp" sh -c "find /usr/lib /usr/lib64 -type f -name '*.so*' 2>/dev/null |
+		/usr/lib/rpm/elfdeps --provides" | LC_ALL=C sort -u |
+		sed 's/^/Provides: /'
 	printf '%%description\nThe Debian test root, as rpm dependencies.\n%%files\n'
 } >"$prov/SPECS/provides.spec"
 if ! chroot "$tmp" rpmbuild --quiet --define '_topdir /root/rpmprov' \
