@@ -43,7 +43,7 @@ struct pkgmeta {
 	char *upstream;         /* version as the release says it */
 	char *deb_upstream;     /* mapped for dpkg */
 	char *rpm_version;      /* mapped for rpm */
-	char *release;          /* package revision (--release N), not the input's struct release */
+	char *revision;         /* package revision (--release N): dpkg's -N, rpm's Release tag */
 	char *epoch;            /* or NULL */
 	char *deb_version;      /* [E:]U-R */
 	const char *deb_arch, *rpm_arch;

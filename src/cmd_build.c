@@ -168,7 +168,7 @@ static char *meta_text(const struct pkgmeta *pm)
 	/* only when an rpm is built: its version is not a setting of the deb */
 	if (pm->rpm_version) {
 		buf_adds(&b, "RPM_VERSION=");
-		char *e = version_full(pm->epoch, pm->rpm_version, pm->release);
+		char *e = version_full(pm->epoch, pm->rpm_version, pm->revision);
 		buf_add_shquoted(&b, e);
 		free(e);
 		buf_addc(&b, '\n');
@@ -524,7 +524,7 @@ static int make_meta(struct pkgmeta *pm, const struct buildopts *o, const struct
 			return ov[SET_VERSION] ? (rp_err_context("--version"), rp_err_as_usage()) : -1;
 	}
 	pm->deb_version = pkgmeta_keep(pm, version_full(pm->epoch, pm->deb_upstream ? pm->deb_upstream :
-							 pm->upstream, pm->release));
+							 pm->upstream, pm->revision));
 	pm->build_time = now;
 	pm->clamp_mtime = sde_set ? now : -1;
 	if (!pm->user)
@@ -913,17 +913,17 @@ int cmd_build(int argc, char **argv)
 	progress_start(total, in.n, o.quiet);
 	malloc_trim(0);         /* the scan's freed names and buffers: given back before the long part */
 	if (payload_run(&job) < 0) {
-		elfarch_release(&job.arch);
+		elfarch_free(&job.arch);
 		autodeps_free(job.ad);
 		goto out;
 	}
 	if (!o.val[SET_ARCH] && elfarch_names(&job.arch, &pm.deb_arch, &pm.rpm_arch) < 0) {
 		rp_err_context("%s", o.tarball);
-		elfarch_release(&job.arch);
+		elfarch_free(&job.arch);
 		autodeps_free(job.ad);
 		goto out;
 	}
-	elfarch_release(&job.arch);
+	elfarch_free(&job.arch);
 	if (job.ad) {
 		int arc = auto_depends(job.ad, &pm, o.fmt_mask);
 		autodeps_free(job.ad);
@@ -965,10 +965,10 @@ out:
 	free(debpath);
 	free(rpmpath);
 	free(in2m);
-	manifest_release(&m);
+	manifest_free(&m);
 	conffiles_free(&cf);
 	pkgmeta_free(&pm);
-	ingest_release(&in);
+	ingest_free(&in);
 	buildopts_free(&o);
 	return rc;
 }

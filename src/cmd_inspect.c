@@ -239,6 +239,6 @@ int cmd_inspect(int argc, char **argv)
 			rc = rp_errno("stdout");
 	}
 	buf_free(&out);
-	pkginfo_release(&pi);
+	pkginfo_free(&pi);
 	return rc;
 }

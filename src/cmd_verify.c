@@ -65,7 +65,7 @@ int cmd_verify(int argc, char **argv)
 			continue;
 		struct pkginfo pi;
 		int rc = pkginfo_read(argv[i], &pi, PKG_VERIFY);
-		pkginfo_release(&pi);
+		pkginfo_free(&pi);
 		if (rc == 0 && keyring)
 			rc = sign_check_pkg(argv[i], keyring);
 		if (rc < 0)

@@ -294,7 +294,7 @@ static int data_content(struct debread *d, struct archive *a, size_t idx, const 
 		hasher_update(&h, tmp, (size_t)n);
 	}
 	hasher_final(&h, dg);
-	hasher_release(&h);
+	hasher_free(&h);
 	hex_encode(dg, 16, d->md5[idx]);
 	return rc;
 }

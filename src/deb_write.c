@@ -344,7 +344,7 @@ int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **pat
 	}
 	if (deb_sign(w, cfd, cst.st_size, dst.st_size, &sig) < 0)
 		goto out;
-	buf_addf(&fname, "%s_%s-%s_%s.deb", w->pm->name, w->pm->deb_upstream, w->pm->release,
+	buf_addf(&fname, "%s_%s-%s_%s.deb", w->pm->name, w->pm->deb_upstream, w->pm->revision,
 		 w->pm->deb_arch);
 	if (atomic_open(&out, w->outdir, fname.p) < 0)
 		goto out;

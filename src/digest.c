@@ -53,7 +53,7 @@ unsigned hasher_final(struct hasher *h, unsigned char *out)
 	return n;
 }
 
-void hasher_release(struct hasher *h)
+void hasher_free(struct hasher *h)
 {
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;

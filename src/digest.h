@@ -17,7 +17,7 @@ void hasher_reset(struct hasher *h);
 void hasher_update(struct hasher *h, const void *p, size_t n);
 /* Writes the raw digest (16, 20, 32 or 64 bytes) and returns its length. */
 unsigned hasher_final(struct hasher *h, unsigned char *out);
-void hasher_release(struct hasher *h);
+void hasher_free(struct hasher *h);
 
 /* hex must hold 2*n+1 bytes. */
 void hex_encode(const unsigned char *p, unsigned n, char *hex);

@@ -77,7 +77,7 @@ int arch_from_flag(const char *flag, const char **deb, const char **rpm)
 			"riscv64, ppc64el, s390x, all/noarch)", flag);
 }
 
-void elfarch_release(struct elfarch *ea)
+void elfarch_free(struct elfarch *ea)
 {
 	free(ea->first_path);
 	free(ea->conflict);

@@ -18,6 +18,6 @@ void elfarch_note(struct elfarch *ea, const char *path, const unsigned char *p, 
 int elfarch_names(const struct elfarch *ea, const char **deb, const char **rpm);
 /* Maps a --arch value (either naming) to both names; -1 after rp_usage(). */
 int arch_from_flag(const char *flag, const char **deb, const char **rpm);
-void elfarch_release(struct elfarch *ea);
+void elfarch_free(struct elfarch *ea);
 
 #endif

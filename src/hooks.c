@@ -52,7 +52,7 @@ static const char *token_value(const char *tok, size_t len, const struct pkgmeta
 		buf_reset(tmp);
 		if (pm->epoch)
 			buf_addf(tmp, "%s:", pm->epoch);
-		buf_addf(tmp, "%s-%s", pm->rpm_version, pm->release);
+		buf_addf(tmp, "%s-%s", pm->rpm_version, pm->revision);
 		return buf_str(tmp);
 	}
 	if (IS("FORMAT"))

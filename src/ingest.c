@@ -30,7 +30,7 @@ void ingest_init(struct ingest *in, const char *path, int64_t clamp_mtime)
 	in->spool_fd = -1;
 }
 
-void ingest_release(struct ingest *in)
+void ingest_free(struct ingest *in)
 {
 	for (size_t i = 0; i < in->n; i++) {
 		if (!in->names_borrowed)

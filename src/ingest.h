@@ -87,12 +87,12 @@ struct ingest {
 
 void ingest_init(struct ingest *in, const char *path, int64_t clamp_mtime);
 /* Frees everything and closes the descriptor. */
-void ingest_release(struct ingest *in);
+void ingest_free(struct ingest *in);
 /* The header walk and all validation.  0, or -1 after rp_err() naming
  * the tarball and the entry. */
 int ingest_scan(struct ingest *in);
 /* After the scan: each entry's name is replaced by name_of(ctx, i), an
- * equal string the caller keeps alive until ingest_release() (the build
+ * equal string the caller keeps alive until ingest_free() (the build
  * shares the tails of its package paths: one copy of each name, issue 17). */
 void ingest_borrow_names(struct ingest *in, const char *(*name_of)(void *ctx, size_t i), void *ctx);
 /* Index of the entry named name, or (size_t)-1. */

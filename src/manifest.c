@@ -10,7 +10,7 @@ void manifest_init(struct manifest *m)
 	memset(m, 0, sizeof *m);
 }
 
-void manifest_release(struct manifest *m)
+void manifest_free(struct manifest *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->v[i].target);

@@ -56,7 +56,7 @@ struct manifest {
 };
 
 void manifest_init(struct manifest *m);
-void manifest_release(struct manifest *m);
+void manifest_free(struct manifest *m);
 /* Appends an entry (path copied) and returns it; the pointer is valid
  * until the next add. */
 struct entry *manifest_add(struct manifest *m, const char *path, enum etype t, mode_t mode);

@@ -31,7 +31,7 @@ void pkginfo_add_script(struct pkginfo *pi, const char *name, size_t size)
 	pi->nscripts++;
 }
 
-void pkginfo_release(struct pkginfo *pi)
+void pkginfo_free(struct pkginfo *pi)
 {
 	free(pi->name), free(pi->version), free(pi->arch), free(pi->maintainer);
 	free(pi->depends), free(pi->summary);

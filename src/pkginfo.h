@@ -49,9 +49,9 @@ int pkginfo_is_relpkg_meta(const char *path);
 
 /* Reads path (format from its first bytes) into pi.  0, or -1 after
  * rp_err() with a message not yet naming path.  pi must be released
- * with pkginfo_release() in both cases. */
+ * with pkginfo_free() in both cases. */
 int pkginfo_read(const char *path, struct pkginfo *pi, enum pkgmode mode);
-void pkginfo_release(struct pkginfo *pi);
+void pkginfo_free(struct pkginfo *pi);
 
 /* For the readers. */
 struct pkgfile *pkginfo_add_file(struct pkginfo *pi);

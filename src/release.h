@@ -5,7 +5,7 @@
  *
  * struct release, recognise() and release_* are about this, the
  * application release given as input.  The package revision (--release
- * N, dpkg's "-1", rpm's Release tag) is another thing: pkgmeta.release
+ * N, dpkg's "-1", rpm's Release tag) is another thing: pkgmeta.revision
  * (buildopts.h). */
 #ifndef RELPKG_RELEASE_H
 #define RELPKG_RELEASE_H

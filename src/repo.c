@@ -33,7 +33,7 @@
 #define TXN_NEW ".relpkg-new"
 #define TXN_OLD ".relpkg-old"
 
-void repo_entry_release(struct repo_entry *e)
+void repo_entry_free(struct repo_entry *e)
 {
 	free(e->name);
 	free(e->version);
@@ -45,10 +45,10 @@ void repo_entry_release(struct repo_entry *e)
 	memset(e, 0, sizeof *e);
 }
 
-void repo_entries_release(struct repo_entries *es)
+void repo_entries_free(struct repo_entries *es)
 {
 	for (size_t i = 0; i < es->n; i++)
-		repo_entry_release(&es->v[i]);
+		repo_entry_free(&es->v[i]);
 	free(es->v);
 	memset(es, 0, sizeof *es);
 }
@@ -102,7 +102,7 @@ int repo_file_digests(const char *path, struct repo_digests *d)
 	for (int i = 0; i < 4; i++) {
 		unsigned n = hasher_final(&h[i], md);
 		hex_encode(md, n, hex[i]);
-		hasher_release(&h[i]);
+		hasher_free(&h[i]);
 	}
 	d->size = total;
 	d->mtime = st.st_mtime;
@@ -140,7 +140,7 @@ void repo_sha256_hex(const void *p, size_t n, char hex[65])
 	hasher_init(&h, H_SHA256);
 	hasher_update(&h, p, n);
 	hex_encode(md, hasher_final(&h, md), hex);
-	hasher_release(&h);
+	hasher_free(&h);
 }
 
 /* ---- index transactions ------------------------------------------------ */
@@ -206,7 +206,7 @@ void repo_txn_after(struct repo_txn *t, const char *dir, const char *name)
 	t->after[t->nafter++] = buf_detach(&b);
 }
 
-void repo_txn_release(struct repo_txn *t)
+void repo_txn_free(struct repo_txn *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		struct repo_txn_op *op = &t->v[i];
@@ -311,7 +311,7 @@ undo:
 			op->backed_up = 0;
 	}
 out:
-	repo_txn_release(t);
+	repo_txn_free(t);
 	return rc;
 }
 
@@ -577,7 +577,7 @@ int repo_entry_parse(const char *what, const char *text, size_t n, struct repo_e
 			rc = entry_stanza_agrees(what, e);
 	}
 	if (rc < 0)
-		repo_entry_release(e);
+		repo_entry_free(e);
 	buf_free(&b);
 	return rc;
 }
@@ -808,7 +808,7 @@ static int store_sign_key(struct store *s, const char *given, struct repo_txn *t
 #define ISTATE_MAGIC "relpkg-indexes 1\n"
 #define ISTATE_MAX (1u << 20)
 
-void repo_istate_release(struct repo_istate *st)
+void repo_istate_free(struct repo_istate *st)
 {
 	free(st->archs);
 	buf_free(&st->pk);
@@ -894,7 +894,7 @@ static int istate_load(const char *dir, struct repo_istate *st)
 	rc = 0;
 out:
 	if (rc < 0)
-		repo_istate_release(st);
+		repo_istate_free(st);
 	buf_free(&b);
 	buf_free(&path);
 	return rc;
@@ -965,7 +965,7 @@ static int store_stage(struct store *s, struct repo_entries *es, struct repo_txn
 		qsort(es->v, es->n, sizeof *es->v, cmp_entries);
 	int rc = repo_apt_write(s->dir, es, &sg, t, &st) < 0 || repo_rpm_write(s->dir, es, &sg, t, &st) < 0 ||
 		 istate_stage(s, &st, t) < 0 || store_publish_key(s, t) < 0 ? -1 : 0;
-	repo_istate_release(&st);
+	repo_istate_free(&st);
 	return rc;
 }
 
@@ -981,7 +981,7 @@ static int store_append(struct store *s, const struct repo_istate *old, struct r
 	int rc = repo_apt_append(s->dir, old, add, &sg, t, &st) < 0 ||
 		 repo_rpm_append(s->dir, old, add, &sg, t, &st) < 0 || istate_stage(s, &st, t) < 0 ||
 		 store_publish_key(s, t) < 0 ? -1 : 0;
-	repo_istate_release(&st);
+	repo_istate_free(&st);
 	return rc;
 }
 
@@ -1079,7 +1079,7 @@ static int copy_in(const char *dir, const struct repo_entry *e)
 out:
 	if (in >= 0)
 		close(in);
-	hasher_release(&h);
+	hasher_free(&h);
 	buf_free(&pool);
 	return rc;
 }
@@ -1150,7 +1150,7 @@ static int published(const char *dir, const struct repo_entries *cur, const stru
 			    "build it with another --release", e->src, e->file);
 	else if (old)
 		rc = 1;
-	repo_entry_release(&mine);
+	repo_entry_free(&mine);
 	return rc;
 }
 
@@ -1241,7 +1241,7 @@ int repo_add(const char *dir, char **paths, int n, const struct repo_add_opts *o
 		printf("%s %s %s %s %s\n", copied[i] ? "added" : "unchanged", e->name, e->version, e->arch, e->file);
 	}
 out:
-	repo_txn_release(&t);
+	repo_txn_free(&t);
 	if (rc < 0 && copied) {
 		struct buf b = BUF_INIT;
 		for (size_t i = 0; i < add.n; i++) {
@@ -1257,9 +1257,9 @@ out:
 	free(present);
 	free(fresh.v);  /* views: the entries belong to add and cur */
 	free(view.v);
-	repo_istate_release(&old);
-	repo_entries_release(&add);
-	repo_entries_release(&cur);
+	repo_istate_free(&old);
+	repo_entries_free(&add);
+	repo_entries_free(&cur);
 	store_close(&s);
 	return rc;
 }
@@ -1279,7 +1279,7 @@ int repo_list(const char *dir, int json)
 	buf_free(&p);
 	/* no lock: entries are replaced atomically, a reader sees each whole */
 	if (index_load(dir, &es) < 0) {
-		repo_entries_release(&es);
+		repo_entries_free(&es);
 		return -1;
 	}
 	if (json)
@@ -1306,7 +1306,7 @@ int repo_list(const char *dir, int json)
 		buf_adds(&b, es.n ? "\n]\n" : "]\n");
 	fwrite(b.p ? b.p : "", 1, b.len, stdout);
 	buf_free(&b);
-	repo_entries_release(&es);
+	repo_entries_free(&es);
 	return 0;
 }
 
@@ -1343,7 +1343,7 @@ static int pool_file_is(int pool, const struct repo_entry *e)
 	unsigned char md[32];
 	char hex[65];
 	hex_encode(md, hasher_final(&h, md), hex);
-	hasher_release(&h);
+	hasher_free(&h);
 	if (rc == 1 && strcmp(hex, e->sha256))
 		rc = rp_err("%s: not the content its entry records (sha256 differs); not removing it", e->file);
 	return rc;
@@ -1440,7 +1440,7 @@ int repo_prune(const char *dir, long keep, int dry_run, const struct repo_add_op
 		}
 	}
 out:
-	repo_txn_release(&t);
+	repo_txn_free(&t);
 	if (pool >= 0)
 		close(pool);
 	free(drop);
@@ -1448,7 +1448,7 @@ out:
 	buf_free(&path);
 	buf_free(&idx);
 	buf_free(&name);
-	repo_entries_release(&es);
+	repo_entries_free(&es);
 	store_close(&s);
 	return rc;
 }

@@ -57,8 +57,8 @@ struct repo_entries {
 	size_t n, cap;
 };
 
-void repo_entry_release(struct repo_entry *e);
-void repo_entries_release(struct repo_entries *es);
+void repo_entry_free(struct repo_entry *e);
+void repo_entries_free(struct repo_entries *es);
 
 /* The digests of a whole file, hex, and its size: what both index formats
  * say about the package file. */
@@ -120,7 +120,7 @@ void repo_txn_after(struct repo_txn *t, const char *dir, const char *name);
  * releases t either way. */
 int repo_txn_commit(struct repo_txn *t);
 /* Drops the staged files; nothing in the store changed. */
-void repo_txn_release(struct repo_txn *t);
+void repo_txn_free(struct repo_txn *t);
 
 /* What the index files written last are (DIR/.relpkg/indexes, staged
  * with them), so that an add can append the new packages to them instead
@@ -158,7 +158,7 @@ struct repo_istate {
 	/* the files' bytes, read and checked against the above (repo add) */
 	struct buf pk, gz, mdgz[3];
 };
-void repo_istate_release(struct repo_istate *st);
+void repo_istate_free(struct repo_istate *st);
 
 /* Writers: stage the index files of one side from all entries (sorted)
  * into t, and note them in *st.  Nothing visible changes until

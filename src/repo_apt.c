@@ -299,7 +299,7 @@ static void add_sums(struct buf *rel, const char *title, enum halgo algo,
 		hasher_init(&h, algo);
 		hasher_update(&h, data[i]->p ? data[i]->p : "", data[i]->len);
 		hex_encode(md, hasher_final(&h, md), hex);
-		hasher_release(&h);
+		hasher_free(&h);
 		buf_addf(rel, " %s %16zu %s\n", hex, data[i]->len, names[i]);
 	}
 }

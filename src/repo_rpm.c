@@ -738,7 +738,7 @@ static void md_free(struct mdfile md[3])
 	for (int k = 0; k < 3; k++) {
 		buf_free(&md[k].gz);
 		if (md[k].type)
-			hasher_release(&md[k].open);
+			hasher_free(&md[k].open);
 	}
 }
 

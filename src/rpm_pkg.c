@@ -295,7 +295,7 @@ static int check_header_digest(const struct rpmread *r, uint32_t tag, enum halgo
 	hasher_init(&hs, algo);
 	hasher_update(&hs, r->hdr.blob, r->hdr.len);
 	unsigned n = hasher_final(&hs, d);
-	hasher_release(&hs);
+	hasher_free(&hs);
 	if (!hex_eq(d, n, rpmhdr_str(&r->sig, tag)))
 		return rp_err("header %s digest mismatch", name);
 	return 0;
@@ -367,8 +367,8 @@ static int check_payload_digests(struct rpmread *r)
 	unsigned char d[32], dm[16];
 	unsigned len = hasher_final(&hp, d);
 	hasher_final(&hm, dm);
-	hasher_release(&hp);
-	hasher_release(&hm);
+	hasher_free(&hp);
+	hasher_free(&hm);
 	if (rc == 0 && md5 && memcmp(md5, dm, 16))
 		rc = rp_err("MD5 digest mismatch (header + payload)");
 	if (rc == 0 && pd && !hex_eq(d, len, pd))
@@ -441,7 +441,7 @@ static int hash_entry(struct archive *a, enum halgo algo, char *hex, uint64_t *s
 		*size += (uint64_t)n;
 	}
 	hex_encode(d, hasher_final(&h, d), hex);
-	hasher_release(&h);
+	hasher_free(&h);
 	return rc;
 }
 

@@ -315,7 +315,7 @@ static void dirtab_free(struct dirtab *t)
 
 static char *evr(const struct pkgmeta *pm)
 {
-	return version_full(pm->epoch, pm->rpm_version, pm->release);
+	return version_full(pm->epoch, pm->rpm_version, pm->revision);
 }
 
 /* Name, version, descriptions, build facts, licence, arch. */
@@ -324,7 +324,7 @@ static void header_meta(struct rpmhdr_enc *h, const struct pkgmeta *pm, uint32_t
 	rpmhdr_enc_strings(h, RPMTAG_HEADERI18NTABLE, (const char *[]){ "C" }, 1);
 	rpmhdr_enc_string(h, RPMTAG_NAME, pm->name);
 	rpmhdr_enc_string(h, RPMTAG_VERSION, pm->rpm_version);
-	rpmhdr_enc_string(h, RPMTAG_RELEASE, pm->release);
+	rpmhdr_enc_string(h, RPMTAG_RELEASE, pm->revision);
 	if (pm->epoch) {
 		uint32_t ep = (uint32_t)strtoul(pm->epoch, NULL, 10);
 		rpmhdr_enc_int32(h, RPMTAG_EPOCH, &ep, 1);
@@ -412,7 +412,7 @@ static int header_deps(struct rpm_writer *w, struct rpmhdr_enc *h, const char *v
 		dep_add(req, "rpmlib(PayloadIsXz)", lib, "5.2-1");
 	if (w->comp == COMP_ZSTD)
 		dep_add(req, "rpmlib(PayloadIsZstd)", lib, "5.4.18-1");
-	if (strchr(pm->rpm_version, '~') || strchr(pm->release, '~'))
+	if (strchr(pm->rpm_version, '~') || strchr(pm->revision, '~'))
 		dep_add(req, "rpmlib(TildeInVersions)", lib, "4.10.0-1");
 	if (strchr(pm->rpm_version, '^'))
 		dep_add(req, "rpmlib(CaretInVersions)", lib, "4.15.0-1");
@@ -666,7 +666,7 @@ static int build_header(struct rpm_writer *w, const struct manifest *m, const un
 		rpmhdr_enc_gen(h, RPMTAG_DIRNAMES, RT_STRING_ARRAY, (uint32_t)ft->dirnames.n, gen_filetag, ft);
 	}
 	buf_reset(&tmp);
-	buf_addf(&tmp, "%s-%s-%s.src.rpm", pm->name, pm->rpm_version, pm->release);
+	buf_addf(&tmp, "%s-%s-%s.src.rpm", pm->name, pm->rpm_version, pm->revision);
 	rpmhdr_enc_string(h, RPMTAG_SOURCERPM, tmp.p);
 
 	if (header_deps(w, h, ver, has_config, &req) < 0)
@@ -763,12 +763,12 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 
 	/* lead: 96 bytes, mostly historical */
 	unsigned char l[96] = { 0xed, 0xab, 0xee, 0xdb, 3, 0, 0, 0, 0, 1 };
-	snprintf((char *)l + 10, 66, "%s-%s-%s", pm->name, pm->rpm_version, pm->release);
+	snprintf((char *)l + 10, 66, "%s-%s-%s", pm->name, pm->rpm_version, pm->revision);
 	l[76] = 0, l[77] = 1;   /* osnum: linux */
 	l[78] = 0, l[79] = 5;   /* signature type: header-style */
 	buf_add(&lead, l, sizeof l);
 
-	buf_addf(&fname, "%s-%s-%s.%s.rpm", pm->name, pm->rpm_version, pm->release, pm->rpm_arch);
+	buf_addf(&fname, "%s-%s-%s.%s.rpm", pm->name, pm->rpm_version, pm->revision, pm->rpm_arch);
 	if (atomic_open(&out, w->outdir, fname.p) < 0)
 		goto out;
 	if (write_all(out.fd, lead.p, lead.len, fname.p) < 0 ||
@@ -787,8 +787,8 @@ out:
 		atomic_abort(&out);
 	if (hfd >= 0)
 		close(hfd);
-	hasher_release(&sha1);
-	hasher_release(&sha256);
+	hasher_free(&sha1);
+	hasher_free(&sha256);
 	rpmhdr_enc_free(&h);
 	rpmhdr_enc_free(&sig);
 	filetags_free(&ft);

@@ -80,7 +80,7 @@ struct setting {
 	  .help = "upstream version (default: the release's version)", \
 	  .pm = PM(upstream), .meta = "VERSION", .token = "VERSION") \
 	X(RELEASE, .flag = "release", .arg = "N", .conf = "release", .def = "1", .check = CHK_RELEASE, \
-	  .help = "package revision: the N of VERSION-N (default 1; not pin --release)", .pm = PM(release)) \
+	  .help = "package revision: the N of VERSION-N (default 1; not pin --release)", .pm = PM(revision)) \
 	X(EPOCH, .flag = "epoch", .arg = "N", .conf = "epoch", .check = CHK_EPOCH, \
 	  .help = "package epoch (default none)", .pm = PM(epoch)) \
 	X(DEB_VERSION, .pm = PM(deb_version), .meta = "DEB_VERSION") \

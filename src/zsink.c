@@ -434,7 +434,7 @@ static void digest_end(struct zsink *z)
 	if (z->fout)
 		hasher_final(&z->fh, z->fout);
 	z->fout = NULL;
-	hasher_release(&z->fh);
+	hasher_free(&z->fh);
 	z->dalgo = -1;
 }
 
@@ -451,7 +451,7 @@ static void enc_end(struct zsink *z)
 		ZSTD_freeCCtx(z->zs);
 	z->zs = NULL;
 	hasher_final(&z->sha, z->sha256);
-	hasher_release(&z->sha);
+	hasher_free(&z->sha);
 	free(z->out);
 	z->out = NULL;
 }
@@ -699,7 +699,7 @@ void zsink_free(struct zsink *z)
 		zsink_finish(z);   /* joins the worker; result no longer wanted */
 	chunk_free(&z->cur);
 	if (z->dalgo >= 0)
-		hasher_release(&z->fh);
+		hasher_free(&z->fh);
 	if (z->out)
 		enc_end(z);
 	free(z);

@@ -65,7 +65,7 @@ static inline void fuzz_package(const char *path, size_t size,
 	for (int mode = PKG_INSPECT; mode <= PKG_VERIFY; mode++) {
 		struct pkginfo pi;
 		(void)pkginfo_read(path, &pi, (enum pkgmode)mode);
-		pkginfo_release(&pi);
+		pkginfo_free(&pi);
 	}
 	struct repo_digests d;
 	memset(&d, 0, sizeof d);
@@ -74,7 +74,7 @@ static inline void fuzz_package(const char *path, size_t size,
 	struct repo_entry e;
 	memset(&e, 0, sizeof e);
 	(void)store_read(path, &d, &e);
-	repo_entry_release(&e);
+	repo_entry_free(&e);
 	rp_err_clear();
 }
 

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ingest_cb cb = { on_entry, on_data, on_end, &s };
 		(void)ingest_stream(&in, &cb);
 	}
-	ingest_release(&in);
+	ingest_free(&in);
 	rp_err_clear();
 	return 0;
 }

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* what it promises: a plain pool name, a sha256 of 64 hex digits */
 		if (strncmp(e.file, "pool/", 5) || strchr(e.file + 5, '/') || strlen(e.sha256) != 64)
 			abort();
-		repo_entry_release(&e);
+		repo_entry_free(&e);
 	}
 	struct repo_digests d;
 	memset(&d, 0, sizeof d);
@@ -45,10 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "the entry add writes does not load: %s\n%s\n", rp_errmsg(), buf_str(&t));
 			abort();
 		}
-		repo_entry_release(&back);
+		repo_entry_free(&back);
 		buf_free(&t);
 	}
-	repo_entry_release(&e);
+	repo_entry_free(&e);
 	struct buf hrefs = BUF_INIT;
 	repo_rpm_hrefs(s, size, &hrefs);
 	buf_free(&hrefs);
