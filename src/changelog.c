@@ -98,6 +98,22 @@ static int trim_len(const char *s, size_t n)
 	return (int)n;
 }
 
+/* The next line of a text split in place: NUL-terminated, trailing blanks
+ * cut; *ln counts lines.  NULL at the end. */
+static char *next_line(char **cur, int *ln)
+{
+	char *l = *cur;
+	if (!l || !*l)
+		return NULL;
+	char *nl = strchr(l, '\n');
+	if (nl)
+		*nl++ = 0;
+	*cur = nl;
+	(*ln)++;
+	l[trim_len(l, strlen(l))] = 0;
+	return l;
+}
+
 static int bad(const struct parse *p, int line, const char *what)
 {
 	return rp_err("%s:%d: %s", p->file, line, what);
@@ -134,13 +150,8 @@ static int parse_debian(struct parse *p, char *text)
 {
 	struct raw *r = NULL;
 	int ln = 0, want = 0;   /* 0 heading, 1 body or trailer */
-	for (char *l = text, *nl; l && *l; l = nl) {
-		nl = strchr(l, '\n');
-		if (nl)
-			*nl++ = 0;
-		ln++;
-		int len = trim_len(l, strlen(l));
-		l[len] = 0;
+	for (char *cur = text, *l; (l = next_line(&cur, &ln));) {
+		int len = (int)strlen(l);
 		if (!len)
 			continue;
 		if (want == 0) {
@@ -181,13 +192,8 @@ static int parse_rpm(struct parse *p, char *text)
 {
 	struct raw *r = NULL;
 	int ln = 0;
-	for (char *l = text, *nl; l && *l; l = nl) {
-		nl = strchr(l, '\n');
-		if (nl)
-			*nl++ = 0;
-		ln++;
-		int len = trim_len(l, strlen(l));
-		l[len] = 0;
+	for (char *cur = text, *l; (l = next_line(&cur, &ln));) {
+		int len = (int)strlen(l);
 		if (!len || (!r && !strcmp(l, "%changelog")))
 			continue;
 		if (l[0] == '*') {
@@ -274,13 +280,8 @@ static int parse_markdown(struct parse *p, char *text)
 {
 	struct raw *r = NULL;
 	int ln = 0, fence = 0;
-	for (char *l = text, *nl; l && *l; l = nl) {
-		nl = strchr(l, '\n');
-		if (nl)
-			*nl++ = 0;
-		ln++;
-		int len = trim_len(l, strlen(l));
-		l[len] = 0;
+	for (char *cur = text, *l; (l = next_line(&cur, &ln));) {
+		int len = (int)strlen(l);
 		if (!strncmp(l + strspn(l, " "), "```", 3)) {
 			fence = !fence;
 			continue;
