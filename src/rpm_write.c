@@ -739,7 +739,9 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	 * a large release's header is tens of MB; it is never in memory) */
 	uint64_t hlen;
 	hfd = scratch_open(w->outdir);
-	if (hfd < 0 || rpmhdr_enc_write_fd(&h, RPMTAG_HEADERIMMUTABLE, hfd, "rpm header", &sha1, &sha256, &hlen) < 0)
+	if (hfd < 0 || rpmhdr_enc_write_fd(&h, RPMTAG_HEADERIMMUTABLE, hfd,
+						  "the .rpm's header (a scratch file in the output directory)", &sha1,
+						  &sha256, &hlen) < 0)
 		goto out;
 	rpmhdr_enc_free(&h);
 	filetags_free(&ft);
