@@ -15,7 +15,7 @@
 # bench/memory.sh's (make bench runs both).  Not part of make check.
 #
 #   sh bench/run.sh [ROUNDS]       (default 3)
-#   BENCH="large small xz" selects the parts (default: all)
+#   BENCH="large flat small xz" selects the parts (default: all)
 #   RELPKG=path  another relpkg binary
 #   RELPKG_BASE=path  also runs this (older) relpkg in the same rounds:
 #                before/after figures, alternated
@@ -26,7 +26,7 @@ relpkg=${RELPKG:-$top/build/relpkg}
 relpkg_base=${RELPKG_BASE:-}
 pipeline=${PIPELINE:-1}
 rounds=${1:-3}
-parts=${BENCH:-large small xz}
+parts=${BENCH:-large flat small xz}
 work=$top/build/bench
 mkdir -p "$work"
 export SOURCE_DATE_EPOCH=1700000000
@@ -34,9 +34,16 @@ export SOURCE_DATE_EPOCH=1700000000
 want() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # --- inputs (cached: deterministic generator) ---------------------------------
-mk() { # NAME MB FILES
-	[ -f "$work/$1-1.0.0.tar.gz" ] || python3 "$top/bench/mkrelease.py" "$work/$1-1.0.0.tar.gz" "$1" 1.0.0 "$2" "$3"
+# large: 200 MB / 20k files, heavy-tailed sizes like a real OTP release
+# (about 45% of the bytes in files of 64 KiB or more, which compress once);
+# flat: the same size and count, nearly all small files (almost nothing to
+# share: the many-small-files case).  The inputs are cached by name.
+mk() { # NAME MB FILES SIZES
+	[ -f "$work/$1-1.0.0.tar.gz" ] ||
+		python3 "$top/bench/mkrelease.py" "$work/$1-1.0.0.tar.gz" "$1" 1.0.0 "$2" "$3" "$4"
 	[ -f "$work/$1.tar" ] || gzip -dc "$work/$1-1.0.0.tar.gz" >"$work/$1.tar"
+	tar -tvf "$work/$1.tar" | awk -v i="$1" '{ t += $3; if ($3 >= 65536) { b += $3; n++ } }
+		END { printf "%-6s input: %d bytes in %d files; %d files of 64 KiB or more hold %.0f%% of the bytes\n", i, t, NR, n, b * 100 / t }'
 }
 
 # --- contenders -----------------------------------------------------------------
@@ -182,7 +189,7 @@ share_size() {
 
 printf '%-6s %-7s %-26s %9s %9s\n' input comp contender "median s" "peak MB"
 if want large || want xz; then
-	mk large 200 20000
+	mk large 200 20000 otp
 	read_once large
 fi
 if want large; then
@@ -193,8 +200,14 @@ if want large; then
 	compare large zstd 3 $contenders
 	find "$work/out-relpkg" -type f -exec stat -c 'large  zstd-3  output: %n %s bytes' {} \;
 fi
+if want flat; then
+	mk flat 200 20000 flat
+	compare flat gzip 6 relpkg ${relpkg_base:+base} bound
+	share_size flat
+	compare flat zstd 3 relpkg ${relpkg_base:+base} bound
+fi
 if want small; then
-	mk small 1 100
+	mk small 1 100 flat
 	# shellcheck disable=SC2086 # a list of words
 	compare small gzip 6 $contenders
 	share_size small
