@@ -172,17 +172,17 @@ read_once() {
 
 contenders="relpkg ${relpkg_base:+base} bound"
 [ "$pipeline" = 0 ] || contenders="$contenders pipeline"
-# share_size INPUT: compress once (gzip) against each format built alone
-# (nothing shared): the size the members cut at large files cost.  Reads
-# out-relpkg, which the last gzip round of compare left.
+# share_size INPUT COMP LEVEL: compress once against each format built
+# alone (nothing shared): the size the units cut at large files cost.
+# Reads out-relpkg, which the last round of compare at COMP left.
 share_size() {
 	for f in deb rpm; do
 		rm -rf "$work/out-alone"
 		"$relpkg" build "$work/$1-1.0.0.tar.gz" --out "$work/out-alone" --format "$f" \
-			--maintainer 'bench <bench@example.org>' -q
+			--compression "$2" --level "$3" --maintainer 'bench <bench@example.org>' -q
 		a=$(stat -c %s "$work"/out-relpkg/*."$f") b=$(stat -c %s "$work"/out-alone/*."$f")
-		awk -v i="$1" -v f="$f" -v a="$a" -v b="$b" \
-			'BEGIN { printf "%-6s gzip-6  size: .%s compressed once %d bytes, alone %d (%+.2f%%, target within 2%%)\n", i, f, a, b, (a - b) * 100 / b }'
+		awk -v i="$1" -v c="$2-$3" -v f="$f" -v a="$a" -v b="$b" \
+			'BEGIN { printf "%-6s %-7s size: .%s compressed once %d bytes, alone %d (%+.2f%%, target within 2%%)\n", i, c, f, a, b, (a - b) * 100 / b }'
 	done
 	rm -rf "$work/out-alone"
 }
@@ -195,7 +195,7 @@ fi
 if want large; then
 	# shellcheck disable=SC2086 # a list of words
 	compare large gzip 6 $contenders
-	share_size large
+	share_size large gzip 6
 	# shellcheck disable=SC2086 # a list of words
 	compare large zstd 3 $contenders
 	find "$work/out-relpkg" -type f -exec stat -c 'large  zstd-3  output: %n %s bytes' {} \;
@@ -203,14 +203,14 @@ fi
 if want flat; then
 	mk flat 200 20000 flat
 	compare flat gzip 6 relpkg ${relpkg_base:+base} bound
-	share_size flat
+	share_size flat gzip 6
 	compare flat zstd 3 relpkg ${relpkg_base:+base} bound
 fi
 if want small; then
 	mk small 1 100 flat
 	# shellcheck disable=SC2086 # a list of words
 	compare small gzip 6 $contenders
-	share_size small
+	share_size small gzip 6
 	# shellcheck disable=SC2086 # a list of words
 	compare small zstd 3 $contenders
 fi
@@ -218,5 +218,6 @@ if want xz; then
 	# xz -6: liblzma needs ~94 MiB per -6 encoder (lzma_easy_encoder_memusage),
 	# and the .deb and the .rpm each have one: peak RSS is printed, not bounded
 	compare large xz 6 relpkg ${relpkg_base:+base} bound
+	share_size large xz 6
 fi
 rm -f "$work/bound.tar"

@@ -91,7 +91,7 @@ static int w_entry(struct pkgwriter *base, struct manifest *m, size_t idx)
 		       group) < 0)
 		return -1;
 	zsink_digest_begin(w->data.z, e->type == E_REG ? e->md5 : NULL);
-	zsink_share_key(w->data.z, payload_share_key(e, idx));
+	zsink_share_key(w->data.z, payload_share_key(e, idx, w->comp));
 	return 0;
 }
 

@@ -133,9 +133,10 @@ int64_t payload_mtime(const struct pkgmeta *pm, const struct entry *e)
 	return pm->clamp_mtime >= 0 ? pm->clamp_mtime : pm->build_time;
 }
 
-uint64_t payload_share_key(const struct entry *e, size_t idx)
+uint64_t payload_share_key(const struct entry *e, size_t idx, enum comp c)
 {
-	if (e->type != E_REG || e->size < PAYLOAD_SHARE_MIN || e->flags & (EF_DEB_ONLY | EF_RPM_ONLY))
+	uint64_t min = c == COMP_XZ ? PAYLOAD_SHARE_MIN_XZ : PAYLOAD_SHARE_MIN;
+	if (e->type != E_REG || e->size < min || e->flags & (EF_DEB_ONLY | EF_RPM_ONLY))
 		return 0;
 	return (uint64_t)idx + 1;
 }

@@ -47,11 +47,14 @@ int payload_run(struct payload_job *job);
 struct pkgmeta;
 int64_t payload_mtime(const struct pkgmeta *pm, const struct entry *e);
 /* Compress once (zsink.h): the key under which entry idx's data is shared
- * by the writers' sinks: idx + 1 for a regular file of at least
- * PAYLOAD_SHARE_MIN bytes that both packages carry, else 0 (small files
- * compress better inside each stream, with their neighbours). */
+ * by the writers' sinks (compression c): idx + 1 for a regular file that
+ * both packages carry of at least PAYLOAD_SHARE_MIN bytes (gzip, whose
+ * window is 32 KiB) or PAYLOAD_SHARE_MIN_XZ (xz, whose dictionary spans
+ * megabytes: a file split off costs its neighbours their context), else 0
+ * (small files compress better inside each stream, with their neighbours). */
 #define PAYLOAD_SHARE_MIN (64u << 10)
-uint64_t payload_share_key(const struct entry *e, size_t idx);
+#define PAYLOAD_SHARE_MIN_XZ (128u << 10)
+uint64_t payload_share_key(const struct entry *e, size_t idx, enum comp c);
 /* Appends len bytes of from (from offset 0) to to's current position:
  * copy_file_range (in the kernel, a reflink where the file system can),
  * else pread/write.  0, or -1 after rp_err() naming what. */

@@ -102,14 +102,14 @@ static int w_entry(struct pkgwriter *base, struct manifest *m, size_t idx)
 		free(mem);
 		w->skip_data = 0;
 		zsink_digest_begin(w->pl.z, e->sha256);
-		zsink_share_key(w->pl.z, payload_share_key(e, idx));
+		zsink_share_key(w->pl.z, payload_share_key(e, idx, w->comp));
 		return rc;
 	}
 	w->skip_data = e->type != E_REG;
 	int rc = cpio_header(w, e, e->type == E_REG ? e->size : 0, e->type == E_DIR ? 2 : 1);
 	if (e->type == E_REG)
 		zsink_digest_begin(w->pl.z, e->sha256);
-	zsink_share_key(w->pl.z, payload_share_key(e, idx));
+	zsink_share_key(w->pl.z, payload_share_key(e, idx, w->comp));
 	return rc;
 }
 

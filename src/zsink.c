@@ -48,6 +48,8 @@ struct sunit {
 	int state;              /* SU_CLAIMED, SU_DONE, SU_FAILED */
 	unsigned char *p;       /* the compressed bytes */
 	size_t n;
+	uint64_t unpadded;      /* xz: the block's sizes, for the index */
+	uint64_t usize;
 	int refs;               /* sinks that have not written it yet */
 	struct sunit *next;
 };
@@ -92,7 +94,13 @@ struct zsink {
 	unsigned char *ldout;
 	size_t ldcap;
 	int members;
-	lzma_stream xz;
+	lzma_stream xz;         /* xz: the open block of this sink's own data */
+	lzma_block xblk;
+	lzma_options_lzma xopt;
+	lzma_filter xf[2];
+	lzma_index *xidx;       /* the stream's blocks so far */
+	int xhead;              /* the stream header is written */
+	int xopen;              /* xblk is open */
 	ZSTD_CCtx *zs;
 	unsigned char *out;
 	uint64_t outbytes;
@@ -204,10 +212,19 @@ static int enc_start(struct zsink *z)
 		z->ldout = xmalloc(z->ldcap);
 		break;
 	case COMP_XZ: {
+		/* One .xz stream of blocks, written here block by block (stream
+		 * header, blocks, index, footer) rather than by liblzma's stream
+		 * encoder, so that a block compressed once can sit in two streams
+		 * (zsink.h).  Without a share: one block, as xz(1) writes. */
 		lzma_stream init = LZMA_STREAM_INIT;
 		z->xz = init;
-		if (lzma_easy_encoder(&z->xz, (uint32_t)z->level, LZMA_CHECK_CRC64) != LZMA_OK)
-			return wfail(z, "liblzma: cannot start the encoder");
+		if (lzma_lzma_preset(&z->xopt, (uint32_t)z->level))
+			return wfail(z, "liblzma: unsupported compression level");
+		z->xf[0] = (lzma_filter){ LZMA_FILTER_LZMA2, &z->xopt };
+		z->xf[1] = (lzma_filter){ LZMA_VLI_UNKNOWN, NULL };
+		z->xidx = lzma_index_init(NULL);
+		if (!z->xidx)
+			return wfail(z, "liblzma: out of memory");
 		break;
 	}
 	case COMP_ZSTD:
@@ -220,6 +237,113 @@ static int enc_start(struct zsink *z)
 		break;
 	}
 	return 0;
+}
+
+/* ---- xz: a stream of blocks ---- */
+
+static int xz_fail(struct zsink *z, lzma_ret rc)
+{
+	return wfail(z, rc == LZMA_MEM_ERROR ? "liblzma: out of memory" : "liblzma: encoder failed");
+}
+
+static int xz_header(struct zsink *z)
+{
+	if (z->xhead)
+		return 0;
+	lzma_stream_flags fl = { .version = 0, .check = LZMA_CHECK_CRC64 };
+	unsigned char h[LZMA_STREAM_HEADER_SIZE];
+	lzma_ret rc = lzma_stream_header_encode(&fl, h);
+	if (rc != LZMA_OK)
+		return xz_fail(z, rc);
+	z->xhead = 1;
+	return out_write(z, h, sizeof h);
+}
+
+/* Runs the open block's encoder over p[0..n) (LZMA_FINISH: to its end). */
+static int xz_code(struct zsink *z, const unsigned char *p, size_t n, lzma_action act)
+{
+	z->xz.next_in = p;
+	z->xz.avail_in = n;
+	lzma_ret rc;
+	do {
+		z->xz.next_out = z->out;
+		z->xz.avail_out = ZSINK_OUTBUF;
+		rc = lzma_code(&z->xz, act);
+		if (rc != LZMA_OK && rc != LZMA_STREAM_END)
+			return xz_fail(z, rc);
+		if (out_write(z, z->out, ZSINK_OUTBUF - z->xz.avail_out))
+			return -1;
+	} while (z->xz.avail_out == 0 || (act == LZMA_FINISH && rc != LZMA_STREAM_END));
+	return 0;
+}
+
+/* Starts a block of this sink's own data: its header (sizes unknown: the
+ * data is streamed), then the encoder (which writes data, padding, check). */
+static int xz_open(struct zsink *z)
+{
+	if (xz_header(z) < 0)
+		return -1;
+	z->xblk = (lzma_block){ .version = 0, .check = LZMA_CHECK_CRC64, .filters = z->xf,
+				.compressed_size = LZMA_VLI_UNKNOWN, .uncompressed_size = LZMA_VLI_UNKNOWN };
+	unsigned char h[LZMA_BLOCK_HEADER_SIZE_MAX];
+	lzma_ret rc = lzma_block_header_size(&z->xblk);
+	if (rc == LZMA_OK)
+		rc = lzma_block_header_encode(&z->xblk, h);
+	if (rc == LZMA_OK && out_write(z, h, z->xblk.header_size) < 0)
+		return -1;
+	if (rc == LZMA_OK)
+		rc = lzma_block_encoder(&z->xz, &z->xblk);
+	if (rc != LZMA_OK)
+		return xz_fail(z, rc);
+	z->xopen = 1;
+	return 0;
+}
+
+/* Ends the open block (if any) and enters it in the index. */
+static int xz_close(struct zsink *z)
+{
+	if (!z->xopen)
+		return 0;
+	z->xopen = 0;
+	if (xz_code(z, NULL, 0, LZMA_FINISH) < 0)
+		return -1;
+	lzma_ret rc = lzma_index_append(z->xidx, NULL, lzma_block_unpadded_size(&z->xblk),
+					z->xblk.uncompressed_size);
+	return rc == LZMA_OK ? 0 : xz_fail(z, rc);
+}
+
+/* A block compressed elsewhere (a shared unit): its bytes and index entry. */
+static int xz_put(struct zsink *z, const struct sunit *u)
+{
+	if (xz_close(z) < 0 || xz_header(z) < 0 || out_write(z, u->p, u->n) < 0)
+		return -1;
+	lzma_ret rc = lzma_index_append(z->xidx, NULL, u->unpadded, u->usize);
+	return rc == LZMA_OK ? 0 : xz_fail(z, rc);
+}
+
+/* Ends the stream: the last block, the index, the footer. */
+static int xz_end(struct zsink *z)
+{
+	if (xz_close(z) < 0 || xz_header(z) < 0)
+		return -1;
+	lzma_vli isz = lzma_index_size(z->xidx);
+	unsigned char *ib = xmalloc(isz);
+	size_t pos = 0;
+	lzma_ret rc = lzma_index_buffer_encode(z->xidx, ib, &pos, isz);
+	if (rc != LZMA_OK) {
+		free(ib);
+		return xz_fail(z, rc);
+	}
+	int w = out_write(z, ib, pos);
+	free(ib);
+	if (w < 0)
+		return -1;
+	lzma_stream_flags fl = { .version = 0, .backward_size = isz, .check = LZMA_CHECK_CRC64 };
+	unsigned char f[LZMA_STREAM_HEADER_SIZE];
+	rc = lzma_stream_footer_encode(&fl, f);
+	if (rc != LZMA_OK)
+		return xz_fail(z, rc);
+	return out_write(z, f, sizeof f);
 }
 
 /* Compresses p[0..n); with fin set, ends the stream. */
@@ -245,22 +369,10 @@ static int enc_run(struct zsink *z, const unsigned char *p, size_t n, int fin)
 		z->members++;
 		return out_write(z, z->ldout, k);
 	}
-	case COMP_XZ: {
-		z->xz.next_in = p;
-		z->xz.avail_in = n;
-		lzma_ret rc;
-		do {
-			z->xz.next_out = z->out;
-			z->xz.avail_out = ZSINK_OUTBUF;
-			rc = lzma_code(&z->xz, fin ? LZMA_FINISH : LZMA_RUN);
-			if (rc != LZMA_OK && rc != LZMA_STREAM_END)
-				return wfail(z, rc == LZMA_MEM_ERROR ? "liblzma: out of memory"
-								     : "liblzma: encoder failed");
-			if (out_write(z, z->out, ZSINK_OUTBUF - z->xz.avail_out))
-				return -1;
-		} while (z->xz.avail_out == 0 || (fin && rc != LZMA_STREAM_END));
-		return 0;
-	}
+	case COMP_XZ:
+		if (n && ((!z->xopen && xz_open(z) < 0) || xz_code(z, p, n, LZMA_RUN) < 0))
+			return -1;
+		return fin ? xz_end(z) : 0;
 	case COMP_ZSTD: {
 		ZSTD_inBuffer in = { p, n, 0 };
 		size_t left;
@@ -324,13 +436,38 @@ static struct sunit *unit_claim(struct zshare *sh, uint64_t key, uint32_t seq)
 	return u;
 }
 
-/* Compresses c into the claimed unit u on this worker's compressor, as a
- * gzip member of its own, and marks it done. */
+/* c as an xz block of its own into out (*cap bytes, grown); its size, or 0.
+ * The dictionary is no larger than the data: the same block, in less
+ * memory, than with the level's own dictionary. */
+static size_t xz_unit(struct zsink *z, struct sunit *u, const struct chunk *c, unsigned char **out)
+{
+	lzma_options_lzma o = z->xopt;
+	if (o.dict_size > c->len)
+		o.dict_size = c->len > LZMA_DICT_SIZE_MIN ? (uint32_t)c->len : LZMA_DICT_SIZE_MIN;
+	lzma_filter f[2] = { { LZMA_FILTER_LZMA2, &o }, { LZMA_VLI_UNKNOWN, NULL } };
+	lzma_block b = { .version = 0, .check = LZMA_CHECK_CRC64, .filters = f };
+	size_t cap = lzma_block_buffer_bound(c->len), pos = 0;
+	*out = xmalloc(cap);
+	if (lzma_block_buffer_encode(&b, NULL, c->p, c->len, *out, &pos, cap) != LZMA_OK)
+		return 0;
+	u->unpadded = lzma_block_unpadded_size(&b);
+	u->usize = b.uncompressed_size;
+	return pos;
+}
+
+/* Compresses c into the claimed unit u on this worker (a gzip member or an
+ * xz block of its own) and marks it done. */
 static void unit_fill(struct zsink *z, struct sunit *u, const struct chunk *c)
 {
-	size_t cap = libdeflate_gzip_compress_bound(z->ld, c->len);
-	unsigned char *out = xmalloc(cap);
-	size_t k = libdeflate_gzip_compress(z->ld, c->p, c->len, out, cap);
+	unsigned char *out;
+	size_t k;
+	if (z->comp == COMP_XZ) {
+		k = xz_unit(z, u, c, &out);
+	} else {
+		size_t cap = libdeflate_gzip_compress_bound(z->ld, c->len);
+		out = xmalloc(cap);
+		k = libdeflate_gzip_compress(z->ld, c->p, c->len, out, cap);
+	}
 	pthread_mutex_lock(&z->share->mu);
 	u->p = out;
 	u->n = k;
@@ -390,8 +527,12 @@ static int enc_shared(struct zsink *z, const struct chunk *c)
 				pthread_cond_wait(&sh->cv, &sh->mu);
 	}
 	pthread_mutex_unlock(&sh->mu);
-	int rc = u->state == SU_DONE ? out_write(z, u->p, u->n) : wfail(z, "libdeflate: compression failed");
-	if (rc == 0)
+	int rc;
+	if (u->state != SU_DONE)
+		rc = wfail(z, z->comp == COMP_XZ ? "liblzma: encoder failed" : "libdeflate: compression failed");
+	else if (z->comp == COMP_XZ)
+		rc = xz_put(z, u);
+	else if ((rc = out_write(z, u->p, u->n)) == 0)
 		z->members++;
 	pthread_mutex_lock(&sh->mu);
 	if (--u->refs == 0) {
@@ -445,8 +586,11 @@ static void enc_end(struct zsink *z)
 		z->ld = NULL;
 		free(z->ldout);
 		z->ldout = NULL;
-	} else if (z->comp == COMP_XZ)
+	} else if (z->comp == COMP_XZ) {
 		lzma_end(&z->xz);
+		lzma_index_end(z->xidx, NULL);
+		z->xidx = NULL;
+	}
 	else if (z->comp == COMP_ZSTD)
 		ZSTD_freeCCtx(z->zs);
 	z->zs = NULL;
@@ -602,7 +746,7 @@ void zsink_digest_off(struct zsink *z) { z->don = 0; }
 
 void zsink_share(struct zsink *z, struct zshare *sh)
 {
-	if (z->comp == COMP_GZIP)
+	if (z->comp == COMP_GZIP || z->comp == COMP_XZ)
 		z->share = sh;
 }
 

@@ -53,16 +53,22 @@ void zsink_digest_off(struct zsink *z);
  * .rpm's cpio carry the same file bytes; a zshare lets the sinks of both
  * compress a large file's data once.  A sink given a share cuts its stream
  * where such data begins and ends, and every ZSINK_CHUNK of the data
- * between becomes a gzip member of its own (a unit), the same bytes in
- * both streams: whichever sink's worker reaches a unit first compresses
- * it, the other writes the same bytes, and a worker waiting on the other's
- * unit compresses units queued behind it meanwhile, so the two cores
- * share the work.  Framing (tar and cpio headers, padding) and small
- * files are compressed by each sink as before.  gzip only, whose members
- * every reader takes as one file (zsink writes one per chunk anyway).
- * Not zstd: dpkg 1.21's reader (bookworm) stops inside a data.tar.zst
- * made of such frames ("tar: Unexpected EOF"), although zstd(1) and rpm
- * read it; not xz, whose concatenated streams are optional to readers.
+ * between becomes a unit of its own, the same bytes in both streams:
+ * whichever sink's worker reaches a unit first compresses it, the other
+ * writes the same bytes, and a worker waiting on the other's unit
+ * compresses units queued behind it meanwhile, so the two cores share the
+ * work.  Framing (tar and cpio headers, padding) and small files are
+ * compressed by each sink in its own stream.
+ *   gzip: a unit is a gzip member; every reader takes the members as one
+ *         file (zsink writes one per chunk anyway).
+ *   xz:   a unit is an xz block, compressed with a dictionary no larger
+ *         than it; the sink writes one .xz stream (header, blocks, index,
+ *         footer) whose own data is a block between units.  One stream:
+ *         rpm's and dpkg's readers stop at the end of the first, as
+ *         readers of concatenated streams may.
+ *   zstd: not shared.  dpkg 1.21's reader (bookworm) stops inside a
+ *         data.tar.zst made of several frames ("tar: Unexpected EOF"),
+ *         although zstd(1) and rpm read it.
  * Other sinks ignore the share.
  * zshare_new(nsinks): the number of sinks that will consume every unit
  * (a unit is freed when the last one wrote it).  zsink_share() before the

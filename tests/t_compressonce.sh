@@ -2,12 +2,13 @@
 # t_compressonce.sh — compress once, frame twice (issue 17, src/zsink.h):
 # with gzip, the data of every file of 64 KiB or more is compressed once
 # into gzip members that the .deb's data.tar.gz and the .rpm's payload
-# both carry, byte for byte.  Checked here: the members really are shared
+# both carry, byte for byte; with xz, of every file of 128 KiB or more,
+# into xz blocks of one stream.  Checked here: the members really are shared
 # (the shared ones decompress to at least the large files' bytes); each
 # reader takes the packages whole (dpkg-deb, tar, libarchive's bsdtar,
-# gzip -t, rpm -K, rpm2cpio + cpio) and both unpack to
-# the same tree; sizes stay within 2% of packages built one format at a
-# time (no sharing); zstd and xz packages are not split.  lintian and
+# gzip -t / xz -t, rpm -K, rpm2cpio + cpio, rpm -i) and both unpack to the same
+# tree; sizes stay within 2% of packages built one format at a time (no
+# sharing); zstd packages are one frame, xz packages one stream.  lintian and
 # rpmlint judge gzip packages of releases with ERTS (files of MBs, so
 # shared members) in t_deb and t_rpm; apt, dnf and zypper install such
 # packages in t_otp_lifecycle, t_hot and t_sign.
@@ -48,16 +49,48 @@ build() { # OUT [FLAGS...]
 		--maintainer 'T <t@example.org>' "$@" </dev/null
 }
 
-if ! build "$T/both"; then
-	fail "gzip: deb+rpm build"
-else
-	deb=$T/both/app_1.0.0-1_all.deb rpm=$T/both/app-1.0.0-1.noarch.rpm
-	[ -f "$deb" ] || deb=$(ls "$T"/both/*.deb)
-	[ -f "$rpm" ] || rpm=$(ls "$T"/both/*.rpm)
-	(cd "$T" && ar x "$deb" data.tar.gz)
+# units RAW: "sha256 plain-size" of each unit of a payload: a gzip member,
+# or an xz block (offsets from xz --robot -lvv)
+units() {
+	case $1 in
+	*.gz) python3 - "$1" <<'EOF'
+import hashlib, sys, zlib
+data = open(sys.argv[1], "rb").read()
+while data:
+    d = zlib.decompressobj(31)
+    plain = d.decompress(data)
+    n = len(data) - len(d.unused_data)
+    print(hashlib.sha256(data[:n]).hexdigest(), len(plain))
+    data = d.unused_data
+EOF
+		;;
+	*.xz) xz --robot -lvv "$1" | awk -F '\t' '$1 == "block" { print $5, $7, $8 }' |
+		python3 -c '
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+for line in sys.stdin:
+    off, size, plain = map(int, line.split())
+    print(hashlib.sha256(data[off:off + size]).hexdigest(), plain)' "$1" ;;
+	esac
+}
+
+# gzip: files of 64 KiB or more are shared (1 MiB members); xz: files of
+# 128 KiB or more (1 MiB blocks, src/payload.h)
+for c in gzip xz; do
+	case $c in
+	gzip) ext=gz large=$(((3584 + 200 + 64) * 1024)) ;;
+	xz) ext=xz large=$(((3584 + 200) * 1024)) ;;
+	esac
+	if ! build "$T/$c" --compression "$c"; then
+		fail "$c: deb+rpm build"
+		continue
+	fi
+	deb=$(ls "$T/$c"/*.deb) rpm=$(ls "$T/$c"/*.rpm)
+	mkdir -p "$T/$c/m"
+	(cd "$T/$c/m" && ar x "$deb" "data.tar.$ext")
 	# the rpm payload: after the lead (96 bytes), the signature header
 	# (padded to 8) and the main header
-	python3 - "$rpm" >"$T/payload.gz" <<'EOF' || fail "gzip: rpm payload extracted"
+	python3 - "$rpm" >"$T/$c/m/payload.$ext" <<'EOF' || fail "$c: rpm payload extracted"
 import struct, sys
 b = open(sys.argv[1], "rb").read()
 il, dl = struct.unpack(">II", b[96 + 8:96 + 16])
@@ -65,70 +98,64 @@ h = 96 + (16 + il * 16 + dl + 7) // 8 * 8
 il, dl = struct.unpack(">II", b[h + 8:h + 16])
 sys.stdout.buffer.write(b[h + 16 + il * 16 + dl:])
 EOF
-	# members: each gzip member's raw bytes, hashed; the shared ones are
-	# in both; their decompressed size is what was compressed once
-	python3 - "$T/data.tar.gz" "$T/payload.gz" >"$T/members" <<'EOF'
-import hashlib, sys, zlib
-def members(path):
-    data = open(path, "rb").read()
-    out = {}
-    while data:
-        d = zlib.decompressobj(31)
-        plain = d.decompress(data)
-        n = len(data) - len(d.unused_data)
-        out[hashlib.sha256(data[:n]).hexdigest()] = len(plain)
-        data = d.unused_data
-    return out
-a, b = members(sys.argv[1]), members(sys.argv[2])
-shared = set(a) & set(b)
-print(len(a), len(b), len(shared), sum(a[h] for h in shared))
-EOF
-	read -r nd nr ns shared_bytes <"$T/members"
-	note "gzip: data.tar.gz $nd members, rpm payload $nr, shared $ns ($shared_bytes bytes compressed once)"
-	large=$(((3584 + 200 + 64) * 1024))
-	if [ "${shared_bytes:-0}" -ge "$large" ] && [ "$ns" -ge 5 ]; then
-		pass "gzip: the large files' data is compressed once, the same members in both packages"
+	units "$T/$c/m/data.tar.$ext" | sort -u >"$T/$c/m/d.units"
+	units "$T/$c/m/payload.$ext" | sort -u >"$T/$c/m/r.units"
+	nd=$(wc -l <"$T/$c/m/d.units") nr=$(wc -l <"$T/$c/m/r.units")
+	comm -12 "$T/$c/m/d.units" "$T/$c/m/r.units" >"$T/$c/m/shared"
+	ns=$(wc -l <"$T/$c/m/shared")
+	shared_bytes=$(awk '{ n += $2 } END { print n + 0 }' "$T/$c/m/shared")
+	note "$c: data.tar.$ext $nd units, rpm payload $nr, shared $ns ($shared_bytes bytes compressed once)"
+	if [ "$shared_bytes" -ge "$large" ] && [ "$ns" -ge 5 ]; then
+		pass "$c: the large files' data is compressed once, the same units in both packages"
 	else
-		fail "gzip: the large files' data is compressed once" \
-			"shared members: ${ns:-?}, ${shared_bytes:-?} bytes; the files of 64 KiB and more hold $large"
+		fail "$c: the large files' data is compressed once" \
+			"shared units: $ns, $shared_bytes bytes; the files to share hold $large"
 	fi
-	expect_eq "gzip: gzip -t data.tar.gz" "$(gzip -t "$T/data.tar.gz" 2>&1)" ""
-	expect_eq "gzip: gzip -t the rpm payload" "$(gzip -t "$T/payload.gz" 2>&1)" ""
-	expect_eq "gzip: libarchive (bsdtar) lists data.tar.gz whole" \
-		"$(bsdtar -tzf "$T/data.tar.gz" 2>&1 | grep -c 'priv/big.bin')" 1
-	expect_eq "gzip: rpm -K" "$(rpm -K "$rpm" 2>&1 | sed 's/.*: //')" "digests OK"
-	mkdir -p "$T/xd" "$T/xr"
-	dpkg-deb -x "$deb" "$T/xd" || fail "gzip: dpkg-deb -x"
-	(cd "$T/xr" && rpm2cpio "$rpm" | cpio -idm --quiet) || fail "gzip: rpm2cpio | cpio"
-	if cmp -s "$T/xd/opt/app/releases/1.0.0/lib/app-1.0.0/priv/big.bin" "$src/rel/lib/app-1.0.0/priv/big.bin" 2>/dev/null ||
-		cmp -s "$(find "$T/xd" -name big.bin | head -n 1)" "$src/rel/lib/app-1.0.0/priv/big.bin"; then
-		pass "gzip: dpkg-deb unpacks the large file as it was"
+	expect_eq "$c: $c -t data.tar.$ext" "$($c -t "$T/$c/m/data.tar.$ext" 2>&1)" ""
+	expect_eq "$c: $c -t the rpm payload" "$($c -t "$T/$c/m/payload.$ext" 2>&1)" ""
+	expect_eq "$c: libarchive (bsdtar) lists data.tar.$ext whole" \
+		"$(bsdtar -tf "$T/$c/m/data.tar.$ext" 2>&1 | grep -c 'priv/big.bin')" 1
+	expect_eq "$c: rpm -K" "$(rpm -K "$rpm" 2>&1 | sed 's/.*: //')" "digests OK"
+	mkdir -p "$T/$c/xd" "$T/$c/xr"
+	dpkg-deb -x "$deb" "$T/$c/xd" || fail "$c: dpkg-deb -x"
+	(cd "$T/$c/xr" && rpm2cpio "$rpm" | cpio -idm --quiet) || fail "$c: rpm2cpio | cpio"
+	if cmp -s "$(find "$T/$c/xd" -name big.bin | head -n 1)" "$src/rel/lib/app-1.0.0/priv/big.bin"; then
+		pass "$c: dpkg-deb unpacks the large file as it was"
 	else
-		fail "gzip: dpkg-deb unpacks the large file as it was" "$(find "$T/xd" -name big.bin)"
+		fail "$c: dpkg-deb unpacks the large file as it was" "$(find "$T/$c/xd" -name big.bin)"
 	fi
-	expect_eq "gzip: the .deb and the .rpm unpack to the same release tree" \
-		"$(diff -r "$T/xd/opt" "$T/xr/opt" 2>&1 | head -n 5)" ""
+	expect_eq "$c: the .deb and the .rpm unpack to the same release tree" \
+		"$(diff -r "$T/$c/xd/opt" "$T/$c/xr/opt" 2>&1 | head -n 5)" ""
+	# rpm's installer (not only rpm2cpio): into a fresh root, then rpm -V
+	if rpm --root "$T/$c/root" --initdb &&
+		rpm -i --root "$T/$c/root" --nodeps --noscripts "$rpm" 2>"$T/$c/rpm-i.err"; then
+		expect_eq "$c: rpm -i --root installs it, rpm -V finds every file as packaged" \
+			"$(rpm -V --root "$T/$c/root" --nodeps app 2>&1 | head -n 5)" ""
+	else
+		fail "$c: rpm -i --root installs it" "$(tail -n 3 "$T/$c/rpm-i.err")"
+	fi
 
 	# the size cost: against each format built alone (nothing shared)
-	if build "$T/deb" --format deb && build "$T/rpm" --format rpm; then
-		for pair in "$deb:$(ls "$T"/deb/*.deb)" "$rpm:$(ls "$T"/rpm/*.rpm)"; do
+	if build "$T/$c-deb" --format deb --compression "$c" && build "$T/$c-rpm" --format rpm --compression "$c"; then
+		for pair in "$deb:$(ls "$T/$c-deb"/*.deb)" "$rpm:$(ls "$T/$c-rpm"/*.rpm)"; do
 			set -- "${pair%%:*}" "${pair#*:}"
 			a=$(stat -c %s "$1") b=$(stat -c %s "$2")
 			pct=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%+.2f", (a - b) * 100 / b }')
-			note "gzip: $(basename "$1"): $a bytes shared, $b alone ($pct%)"
+			note "$c: $(basename "$1"): $a bytes shared, $b alone ($pct%)"
 			if awk -v a="$a" -v b="$b" 'BEGIN { exit !(a <= b * 1.02) }'; then
-				pass "gzip: $(basename "$1") within 2% of the unshared build"
+				pass "$c: $(basename "$1") within 2% of the unshared build"
 			else
-				fail "gzip: $(basename "$1") within 2% of the unshared build" "$a vs $b bytes ($pct%)"
+				fail "$c: $(basename "$1") within 2% of the unshared build" "$a vs $b bytes ($pct%)"
 			fi
 		done
 	else
-		fail "gzip: one-format builds"
+		fail "$c: one-format builds"
 	fi
-fi
+done
 
-# zstd and xz: nothing is split (dpkg 1.21 cannot read a data.tar.zst of
-# many frames; see zsink.h): one zstd frame, one xz stream
+# zstd: nothing is split (dpkg 1.21 cannot read a data.tar.zst of many
+# frames; see zsink.h): one frame.  xz: blocks, in one stream (rpm's and
+# dpkg's readers stop after the first stream)
 for c in zstd xz; do
 	if build "$T/$c-both" --compression "$c"; then
 		m=data.tar.$(case $c in zstd) echo zst ;; *) echo xz ;; esac)
