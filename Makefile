@@ -10,8 +10,16 @@ DESTDIR ?=
 
 CC      ?= cc
 PKGS    := libarchive libsolv libsolvext rpm zlib libdeflate libcrypto libzstd liblzma
+# gzip input is inflated by ISA-L where pkg-config finds it (Debian:
+# libisal-dev, amd64 and arm64), else by zlib (src/gunzip.h); ISAL=no
+# builds the zlib one.
+ISAL    ?= $(shell pkg-config --exists libisal && echo yes)
+ifeq ($(ISAL),yes)
+PKGS    += libisal
+ISAL_DEF := -DRELPKG_ISAL
+endif
 CFLAGS  ?= -O2 -g
-override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread $(ISAL_DEF) \
            $(shell pkg-config --cflags $(PKGS))
 override LDLIBS += $(shell pkg-config --libs $(PKGS)) -pthread
 
@@ -30,7 +38,7 @@ OBJ := $(addprefix $(B)/,$(OBJS))
 
 HOOKS := $(sort $(wildcard hooks/*.sh hooks/deb/* hooks/rpm/*))
 
-all: $(B)/relpkg $(B)/mapver $(B)/solvread $(B)/rollbackt $(B)/candorder
+all: $(B)/relpkg $(B)/mapver $(B)/solvread $(B)/rollbackt $(B)/candorder $(B)/gunzipt $(B)/gunzipt-zlib
 
 $(B)/relpkg: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
@@ -52,6 +60,14 @@ $(B)/candorder: $(B)/candorder.o $(B)/solve.o $(B)/error.o $(B)/buf.o
 
 $(B)/candorder.o: tests/candorder.c src/*.h | $(B)
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+
+# gzip stdin to stdout through src/gunzip.c: the build's inflater and, for
+# tests/t_gunzip.sh to hold both to the same answers, the zlib one.
+$(B)/gunzipt: tests/gunzipt.c $(B)/gunzip.o src/gunzip.h | $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ tests/gunzipt.c $(B)/gunzip.o $(LDLIBS)
+
+$(B)/gunzipt-zlib: tests/gunzipt.c src/gunzip.c src/gunzip.h | $(B)
+	$(CC) $(CFLAGS) -URELPKG_ISAL $(LDFLAGS) -Isrc -o $@ tests/gunzipt.c src/gunzip.c $(LDLIBS)
 
 # Reads a package back with libsolv (tests).
 $(B)/solvread: tests/solvread.c | $(B)
@@ -83,7 +99,8 @@ asan:
 	ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:halt_on_error=1:print_stacktrace=1 \
 	RELPKG=$(CURDIR)/build/asan/relpkg MAPVER=$(CURDIR)/build/asan/mapver \
 	    SOLVREAD=$(CURDIR)/build/asan/solvread ROLLBACKT=$(CURDIR)/build/asan/rollbackt \
-	    CANDORDER=$(CURDIR)/build/asan/candorder sh tests/run $(TESTS)
+	    CANDORDER=$(CURDIR)/build/asan/candorder GUNZIPT=$(CURDIR)/build/asan/gunzipt \
+	    GUNZIPT_ZLIB=$(CURDIR)/build/asan/gunzipt-zlib sh tests/run $(TESTS)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang, ASan and
 # UBSan into build/fuzz.  `make fuzz` runs each for FUZZ_SECONDS on a

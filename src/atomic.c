@@ -187,6 +187,12 @@ out:
 	return rc;
 }
 
+void atomic_writeback(struct atomic *a)
+{
+	if (a->fd >= 0)
+		(void)sync_file_range(a->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 void atomic_abort(struct atomic *a)
 {
 	if (a->fd >= 0)

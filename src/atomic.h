@@ -27,6 +27,11 @@ int atomic_open(struct atomic *a, const char *dir, const char *name);
 /* fsync, link/rename over the final name, fsync the directory; every
  * step checked.  Closes and frees a either way. */
 int atomic_commit(struct atomic *a);
+/* Starts writing a's data to disk without waiting (sync_file_range), so
+ * that a later atomic_commit() of it overlaps other work: a build commits
+ * both packages at the end (issue 17).  Nothing to check: the commit's
+ * fsync reports any error. */
+void atomic_writeback(struct atomic *a);
 void atomic_abort(struct atomic *a);
 /* The whole file dir/name = p[0..n), mode 0644, through the above. */
 int atomic_write_file(const char *dir, const char *name, const void *p, size_t n);

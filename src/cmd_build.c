@@ -834,6 +834,7 @@ int cmd_build(int argc, char **argv)
 	struct zshare *share = NULL;
 	size_t *in2m = NULL;
 	char *debpath = NULL, *rpmpath = NULL, *stage = NULL;
+	struct atomic debout = { .fd = -1 }, rpmout = { .fd = -1 };
 	int rc = -1, sde_set;
 
 	memset(&pm, 0, sizeof pm);
@@ -932,12 +933,23 @@ int cmd_build(int argc, char **argv)
 	}
 	if (dw)
 		progress_step("deb: control.tar.gz, md5sums, ar archive");
-	if (dw && deb_writer_finish(dw, &m, &debpath) < 0)
+	if (dw && deb_writer_finish(dw, &m, &debout) < 0)
 		goto out;
 	if (rw)
 		progress_step("rpm: header, digests, signature");
-	if (rw && rpm_writer_finish(rw, &m, &rpmpath) < 0)
+	if (rw && rpm_writer_finish(rw, &m, &rpmout) < 0)
 		goto out;
+	/* both written, their writeback running: now wait for the disk */
+	if (debout.fd >= 0) {
+		debpath = xstrdup(debout.name);
+		if (atomic_commit(&debout) < 0)
+			goto out;
+	}
+	if (rpmout.fd >= 0) {
+		rpmpath = xstrdup(rpmout.name);
+		if (atomic_commit(&rpmout) < 0)
+			goto out;
+	}
 	progress_end();
 	char *names[2];
 	int nn = 0;
@@ -956,6 +968,10 @@ int cmd_build(int argc, char **argv)
 	rc = 0;
 out:
 	progress_end();
+	if (debout.fd >= 0)
+		atomic_abort(&debout);
+	if (rpmout.fd >= 0)
+		atomic_abort(&rpmout);
 	deb_writer_free(dw);
 	rpm_writer_free(rw);
 	zshare_free(share);   /* after both sinks: they hold units of it */

@@ -321,10 +321,11 @@ static int deb_sign(struct deb_writer *w, int cfd, off_t csize, off_t dsize, str
 	return sign_detached(key, parts, 3, sig);
 }
 
-int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **path)
+int deb_writer_finish(struct deb_writer *w, const struct manifest *m, struct atomic *outp)
 {
 	int rc = -1, cfd = -1;
 	struct atomic out = { .fd = -1 };
+	*outp = out;
 	struct buf fname = BUF_INIT, member = BUF_INIT, sig = BUF_INIT;
 	int64_t mtime = w->pm->clamp_mtime >= 0 ? w->pm->clamp_mtime : w->pm->build_time;
 
@@ -359,9 +360,9 @@ int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **pat
 			write_all(out.fd, sig.p, sig.len, fname.p) < 0 ||
 			(sig.len % 2 && write_all(out.fd, "\n", 1, fname.p) < 0)))
 		goto out;
-	if (atomic_commit(&out) < 0)
-		goto out;
-	*path = buf_detach(&fname);
+	atomic_writeback(&out);
+	*outp = out;
+	out.fd = -1;
 	rc = 0;
 out:
 	if (out.fd >= 0)

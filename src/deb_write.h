@@ -19,8 +19,11 @@ struct pkgwriter *deb_writer_base(struct deb_writer *w);
 /* Compress once: the data.tar's sink shares units through sh (zsink.h). */
 struct zshare;
 void deb_writer_share(struct deb_writer *w, struct zshare *sh);
-/* Writes the package; *path receives its file name (malloc'd).  0 or -1. */
-int deb_writer_finish(struct deb_writer *w, const struct manifest *m, char **path);
+/* Writes the package into *out (opened here in the writer's outdir, its
+ * writeback started), which the caller commits or aborts: out->name is
+ * the package's file name.  0, or -1 with *out aborted. */
+struct atomic;
+int deb_writer_finish(struct deb_writer *w, const struct manifest *m, struct atomic *out);
 /* Frees; an unfinished package leaves nothing behind. */
 void deb_writer_free(struct deb_writer *w);
 

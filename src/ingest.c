@@ -9,6 +9,8 @@
 #include <archive.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <archive_entry.h>
 #include <stdlib.h>
@@ -260,14 +262,29 @@ static int tee_put(struct archive *a, struct ingest *in, const void *p, size_t n
 
 /* gzip input is inflated by gunzip.c rather than by libarchive, because
  * libarchive does not check the gzip CRC-32: a flipped bit in a tarball
- * must be an error, not a silently different release. */
+ * must be an error, not a silently different release.  The scan inflates
+ * on a thread of its own (issue 17: inflating is most of the scan, and
+ * the compressor threads do not exist yet) into a ring of GZ_BUFS
+ * buffers; the main thread parses the tar stream and keeps the spool.
+ * The thread touches nothing but its gunzip, the descriptor (pread) and
+ * the ring.  Without a thread (pthread_create failed) it inflates inline. */
+#define GZ_BUFS 4
+#define GZ_BUF (256u << 10)
+
 struct gzsrc {
 	int fd;
 	uint64_t off;
 	struct ingest *ing;     /* the spool the inflated bytes go to */
 	struct gunzip g;
 	unsigned char in[1 << 16];
-	unsigned char out[1 << 17];
+	unsigned char *out[GZ_BUFS];
+	long len[GZ_BUFS];      /* filled slot: bytes, 0 at the end, -1 error */
+	size_t filled, taken;   /* slots the thread filled / main took (mod GZ_BUFS) */
+	int held;               /* main still reads the last slot it took */
+	int stop, threaded;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 };
 
 static long gz_input(void *ctx, const void **p, char *err, size_t errlen)
@@ -287,14 +304,55 @@ static long gz_input(void *ctx, const void **p, char *err, size_t errlen)
 	}
 }
 
+static void *gz_inflater(void *ctx)
+{
+	struct gzsrc *s = ctx;
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		while (!s->stop && s->filled - s->taken == GZ_BUFS)
+			pthread_cond_wait(&s->cv, &s->mu);
+		int stop = s->stop;
+		size_t slot = s->filled % GZ_BUFS;
+		pthread_mutex_unlock(&s->mu);
+		if (stop)
+			return NULL;
+		long n = gunzip_read(&s->g, s->out[slot], GZ_BUF);
+		pthread_mutex_lock(&s->mu);
+		s->len[slot] = n;
+		s->filled++;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		if (n <= 0)
+			return NULL;
+	}
+}
+
 static la_ssize_t gz_read(struct archive *a, void *ctx, const void **buf)
 {
 	struct gzsrc *s = ctx;
-	*buf = s->out;
-	long n = gunzip_read(&s->g, s->out, sizeof s->out);
+	long n;
+	if (!s->threaded) {
+		*buf = s->out[0];
+		n = gunzip_read(&s->g, s->out[0], GZ_BUF);
+	} else {
+		pthread_mutex_lock(&s->mu);
+		if (s->held) {          /* libarchive is done with the slot it had */
+			s->taken++;
+			s->held = 0;
+			pthread_cond_broadcast(&s->cv);
+		}
+		while (s->filled == s->taken)
+			pthread_cond_wait(&s->cv, &s->mu);
+		size_t slot = s->taken % GZ_BUFS;
+		n = s->len[slot];
+		if (n > 0)
+			s->held = 1;    /* an end or an error stays the last slot */
+		pthread_mutex_unlock(&s->mu);
+		*buf = s->out[slot];
+	}
 	if (n < 0)
 		archive_set_error(a, EIO, "%s", s->g.err);
-	if (n > 0 && tee_put(a, s->ing, s->out, (size_t)n) < 0)
+	if (n > 0 && tee_put(a, s->ing, *buf, (size_t)n) < 0)
 		return -1;
 	return (la_ssize_t)n;
 }
@@ -303,9 +361,44 @@ static int gz_close(struct archive *a, void *ctx)
 {
 	struct gzsrc *s = ctx;
 	(void)a;
+	if (s->threaded) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = 1;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+	}
 	gunzip_end(&s->g);
+	for (size_t i = 0; i < GZ_BUFS; i++)
+		free(s->out[i]);
 	free(s);
 	return ARCHIVE_OK;
+}
+
+/* 0, or -1 after rp_err(). */
+static struct gzsrc *gzsrc_open(struct ingest *in)
+{
+	struct gzsrc *g = xcalloc(1, sizeof *g);
+	g->fd = in->fd;
+	g->ing = in;
+	if (gunzip_init(&g->g, gz_input, g) < 0) {
+		rp_err("%s: %s", in->path, g->g.err);
+		free(g);
+		return NULL;
+	}
+	g->out[0] = xmalloc(GZ_BUF);
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	for (size_t i = 1; i < GZ_BUFS; i++)
+		g->out[i] = xmalloc(GZ_BUF);
+	g->threaded = pthread_create(&g->thread, NULL, gz_inflater, g) == 0;
+	if (!g->threaded) {
+		pthread_cond_destroy(&g->cv);
+		pthread_mutex_destroy(&g->mu);
+	}
+	return g;
 }
 
 /* Other compressed input: libarchive's filters decompress it (format
@@ -433,12 +526,8 @@ static struct archive *open_archive(struct ingest *in, int spool)
 		archive_read_support_filter_none(a);
 		r = archive_read_open(a, s, NULL, raw_read, raw_close);
 	} else if (pk == PACK_GZIP) {
-		struct gzsrc *g = xcalloc(1, sizeof *g);
-		g->fd = in->fd;
-		g->ing = in;
-		if (gunzip_init(&g->g, gz_input, g) < 0) {
-			rp_err("%s: %s", in->path, g->g.err);
-			free(g);
+		struct gzsrc *g = gzsrc_open(in);
+		if (!g) {
 			archive_read_free(a);
 			return NULL;
 		}

@@ -712,7 +712,7 @@ out:
 	return rc;
 }
 
-int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **path)
+int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, struct atomic *outp)
 {
 	const struct pkgmeta *pm = w->pm;
 	int rc = -1, hfd = -1;
@@ -720,6 +720,7 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	struct filetags ft = { 0 };
 	struct buf sbytes = BUF_INIT, fname = BUF_INIT, lead = BUF_INIT;
 	struct atomic out = { .fd = -1 };
+	*outp = out;
 	struct hasher sha1, sha256;
 	rpmhdr_enc_init(&h);
 	rpmhdr_enc_init(&sig);
@@ -780,9 +781,9 @@ int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **pat
 	if (payload_copy(hfd, out.fd, hlen, fname.p) < 0 ||
 	    payload_copy(w->pl.fd, out.fd, zsink_bytes_out(w->pl.z), fname.p) < 0)
 		goto out;
-	if (atomic_commit(&out) < 0)
-		goto out;
-	*path = buf_detach(&fname);
+	atomic_writeback(&out);
+	*outp = out;
+	out.fd = -1;
 	rc = 0;
 out:
 	if (out.fd >= 0)

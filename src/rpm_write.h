@@ -19,7 +19,9 @@ struct pkgwriter *rpm_writer_base(struct rpm_writer *w);
 /* Compress once: the payload's sink shares units through sh (zsink.h). */
 struct zshare;
 void rpm_writer_share(struct rpm_writer *w, struct zshare *sh);
-int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, char **path);
+/* As deb_writer_finish(): the package written into *out, uncommitted. */
+struct atomic;
+int rpm_writer_finish(struct rpm_writer *w, const struct manifest *m, struct atomic *out);
 void rpm_writer_free(struct rpm_writer *w);
 
 #endif

@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # t_compressonce.sh — compress once, frame twice (issue 17, src/zsink.h):
-# with gzip, the data of every file of 64 KiB or more is compressed once
+# with gzip, the data of every file of 32 KiB or more is compressed once
 # into gzip members that the .deb's data.tar.gz and the .rpm's payload
 # both carry, byte for byte; with xz, of every file of 128 KiB or more,
 # into xz blocks of one stream.  Checked here: the members really are shared
@@ -21,8 +21,8 @@ src=$T/src
 mkdir -p "$src/rel/bin" "$src/rel/lib/app-1.0.0/priv" "$src/rel/lib/app-1.0.0/ebin"
 printf '#!/bin/sh\nexec sleep 1000\n' >"$src/rel/bin/app"
 chmod 755 "$src/rel/bin/app"
-# large files: 3.5 MiB half text half random, 200 KiB of text, 64 KiB
-# exactly (the threshold); many small ones around them
+# large files: 3.5 MiB half text half random, 200 KiB of text, 32 KiB
+# exactly (gzip's threshold) and one byte less; many small ones around them
 python3 - "$src/rel/lib/app-1.0.0" <<'EOF'
 import os, random, sys
 d = sys.argv[1]
@@ -35,7 +35,8 @@ def text(n):
     return bytes(b[:n])
 open(d + "/priv/big.bin", "wb").write(text(1792 << 10) + r.randbytes(1792 << 10))
 open(d + "/priv/mid.txt", "wb").write(text(200 << 10))
-open(d + "/priv/edge.bin", "wb").write(text(64 << 10))
+open(d + "/priv/edge.bin", "wb").write(text(32 << 10))
+open(d + "/priv/under.bin", "wb").write(text((32 << 10) - 1))
 for i in range(300):
     open(d + "/ebin/m%03d.beam" % i, "wb").write(text(r.randint(10, 9000)))
 EOF
@@ -74,11 +75,11 @@ for line in sys.stdin:
 	esac
 }
 
-# gzip: files of 64 KiB or more are shared (1 MiB members); xz: files of
+# gzip: files of 32 KiB or more are shared (1 MiB members); xz: files of
 # 128 KiB or more (1 MiB blocks, src/payload.h)
 for c in gzip xz; do
 	case $c in
-	gzip) ext=gz large=$(((3584 + 200 + 64) * 1024)) ;;
+	gzip) ext=gz large=$(((3584 + 200 + 32) * 1024)) ;;
 	xz) ext=xz large=$(((3584 + 200) * 1024)) ;;
 	esac
 	if ! build "$T/$c" --compression "$c"; then

@@ -8,7 +8,8 @@
 # and refuses unsigned packages; in a container booted with systemd apt
 # (signed-by, no trusted=yes), dnf (gpgcheck=1 repo_gpgcheck=1 gpgkey=)
 # and zypper (--gpgcheck-strict, key imported from repomd.xml.key)
-# install from it.
+# install from it: the sample (gzip) and bigxz, an xz package whose large
+# files are compressed once (shared xz blocks, issue 17).
 # shellcheck shell=sh disable=SC2016 # single-quoted scripts run inside
 need_cmd gpg gpgv rpm rpmlint lintian debsig-verify ar cmp python3
 need_relpkg
@@ -38,6 +39,29 @@ check "build --sign-key again (reproducibility)" \
 	"$RELPKG" build "$sample" --out "$T/b" --maintainer "$MAINT" --quiet --sign-key "$FPR"
 check "build without a key" "$RELPKG" build "$sample" --out "$T/u" --maintainer "$MAINT" --quiet
 rpmf=$(ls "$T"/a/*.rpm) debf=$(ls "$T"/a/*.deb)
+# an xz package whose large files are compressed once (xz blocks both
+# packages carry, issue 17): the clients below install it too
+mkdir -p "$T/bigxz/bin" "$T/bigxz/lib/bigxz-1.0.0/priv"
+printf '#!/bin/sh\nexec sleep 100000\n' >"$T/bigxz/bin/bigxz"
+chmod 755 "$T/bigxz/bin/bigxz"
+python3 - "$T/bigxz/lib/bigxz-1.0.0/priv" <<'PY'
+import hashlib, sys
+d = sys.argv[1]
+def text(n, seed):
+    out, i = bytearray(), 0
+    while len(out) < n:
+        out += b"%d %s handle_call(State) -> {ok, State}.\n" % (i, hashlib.sha1(seed + str(i // 7).encode()).hexdigest().encode())
+        i += 1
+    return bytes(out[:n])
+open(d + "/big.txt", "wb").write(text(2500 << 10, b"big"))
+open(d + "/mid.txt", "wb").write(text(300 << 10, b"mid"))
+for i in range(40):
+    open(d + "/small%02d.txt" % i, "wb").write(text(3000 + 97 * i, b"s%d" % i))
+PY
+tar -C "$T/bigxz" -czf "$T/bigxz-1.0.0.tar.gz" bin lib
+BIGSUM=$(sha256sum "$T/bigxz/lib/bigxz-1.0.0/priv/big.txt" | cut -d' ' -f1)
+check "build --compression xz --sign-key (shared xz blocks)" "$RELPKG" build "$T/bigxz-1.0.0.tar.gz" \
+	--name bigxz --version 1.0.0 --out "$T/x" --maintainer "$MAINT" --quiet --compression xz --sign-key "$FPR"
 
 # --- rpm --------------------------------------------------------------------------
 R="$T/rpmroot"
@@ -156,7 +180,8 @@ S="$T/store"
 out=$("$RELPKG" repo add -q "$S" --sign-key "$FPR" "$T"/u/*.rpm 2>&1)
 expect_match "repo add --sign-key refuses an unsigned package, says how to fix it" "$out" \
 	"not signed.*build it with relpkg build --sign-key"
-check "repo add --sign-key the signed packages" "$RELPKG" repo add -q "$S" --sign-key "$FPR" "$rpmf" "$debf"
+check "repo add --sign-key the signed packages" "$RELPKG" repo add -q "$S" --sign-key "$FPR" "$rpmf" "$debf" \
+	"$T"/x/*.rpm "$T"/x/*.deb
 check "the store publishes the key at its root" cmp "$S/signing-key.asc" "$T/key.asc"
 check "and as repodata/repomd.xml.key" cmp "$S/repodata/repomd.xml.key" "$T/key.asc"
 check "gpgv repomd.xml.asc" gpgv --keyring "$T/key.gpg" "$S/repodata/repomd.xml.asc" "$S/repodata/repomd.xml"
@@ -182,6 +207,15 @@ check "apt-get install hello (no trusted=yes)" ct_sh "$CT" \
 	'DEBIAN_FRONTEND=noninteractive apt-get -y -q install hello >/root/a.log 2>&1 || { tail -n 20 /root/a.log; exit 1; }'
 check "apt: hello installed" ct_sh "$CT" 'dpkg-query -W -f="\${Status}" hello | grep -qx "install ok installed"'
 check "apt-get purge hello" ct_sh "$CT" 'DEBIAN_FRONTEND=noninteractive apt-get -y -q purge hello >/dev/null 2>&1'
+# bigxz: the xz package with shared blocks, its big file intact
+bigxz_installed() { # TOOL
+	check "$1 install bigxz (data.tar.xz / payload with shared xz blocks)" ct_sh "$CT" "$2"
+	got=$(ct_sh "$CT" 'sha256sum /opt/bigxz/releases/1.0.0/lib/bigxz-1.0.0/priv/big.txt' | cut -d' ' -f1)
+	expect_eq "$1: bigxz's big file has the bytes that went in" "$got" "$BIGSUM"
+}
+bigxz_installed apt 'DEBIAN_FRONTEND=noninteractive apt-get -y -q install bigxz >/root/x.log 2>&1 || { tail -n 20 /root/x.log; exit 1; }'
+check "apt: dpkg --verify bigxz" ct_exec "$CT" dpkg --verify bigxz
+check "apt-get purge bigxz" ct_sh "$CT" 'DEBIAN_FRONTEND=noninteractive apt-get -y -q purge bigxz >/dev/null 2>&1'
 ct_sh "$CT" 'echo "deb [signed-by=/srv/store/repodata/repomd.xml] file:/srv/store ./" >/etc/apt/sources.list.d/store.list'
 out=$(ct_sh "$CT" 'apt-get -q update 2>&1')
 expect_match "apt refuses the store with the wrong signed-by" "$out" 'NO_PUBKEY|not signed|no valid|not available|Unknown error|could not be verified'
@@ -193,6 +227,9 @@ check "dnf install hello with gpgcheck=1 repo_gpgcheck=1" ct_sh "$CT" \
 	'dnf -y --setopt=install_weak_deps=0 install hello >/root/d.log 2>&1 || { tail -n 20 /root/d.log; exit 1; }'
 check "dnf: hello installed (rpm -q)" ct_exec "$CT" rpm -q hello
 check "dnf remove hello" ct_sh "$CT" 'dnf -y remove hello >/dev/null 2>&1'
+bigxz_installed dnf 'dnf -y --setopt=install_weak_deps=0 install bigxz >/root/dx.log 2>&1 || { tail -n 20 /root/dx.log; exit 1; }'
+check "dnf: rpm -V bigxz" ct_exec "$CT" rpm -V bigxz
+check "dnf remove bigxz" ct_sh "$CT" 'dnf -y remove bigxz >/dev/null 2>&1'
 ct_sh "$CT" 'rm -f /etc/yum.repos.d/store.repo; dnf clean all >/dev/null 2>&1'
 
 ct_stop "$CT"
@@ -212,6 +249,14 @@ if command -v zypper >/dev/null; then
 	check "zypper download hello (strict)" zy download hello
 	zrpm=$(find "$Z/var/cache/zypp/packages" -name 'hello-*.rpm' | head -n 1)
 	check "the downloaded rpm checks with the key zypper imported" rpm --root "$Z" -K "${zrpm:-/nonexistent}"
+	check "zypper download bigxz (strict; xz payload with shared blocks)" zy download bigxz
+	zrpm=$(find "$Z/var/cache/zypp/packages" -name 'bigxz-*.rpm' | head -n 1)
+	check "bigxz: rpm -K with the key zypper imported" rpm --root "$Z" -K "${zrpm:-/nonexistent}"
+	rm -rf "$T/zx" && mkdir -p "$T/zx"
+	check "bigxz: rpm2cpio | cpio unpacks what zypper fetched" \
+		sh -c 'cd "$1" && rpm2cpio "$2" | cpio -idm --quiet' sh "$T/zx" "${zrpm:-/nonexistent}"
+	expect_eq "bigxz: the big file zypper fetched has the bytes that went in" \
+		"$(sha256sum "$T/zx/opt/bigxz/releases/1.0.0/lib/bigxz-1.0.0/priv/big.txt" 2>/dev/null | cut -d' ' -f1)" "$BIGSUM"
 	# a repomd.xml that its signature does not cover: strict checking refuses it
 	cp -a "$S" "$T/badstore"
 	printf '<!-- changed -->\n' >>"$T/badstore/repodata/repomd.xml"
