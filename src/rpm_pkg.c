@@ -335,7 +335,7 @@ static int check_payload_digests(struct rpmread *r)
 	uint32_t md5len = 0;
 	const unsigned char *md5 = rpmhdr_bin(&r->sig, RPMSIGTAG_MD5, &md5len);
 	uint64_t pgp = PGP_SHA256;
-	enum halgo palgo;
+	enum halgo palgo = H_SHA256;
 	rpmhdr_int(&r->hdr, RPMTAG_PAYLOADDIGESTALGO, 0, &pgp);
 	if (pd && algo_of(pgp, &palgo) < 0)
 		return rp_err("payload digest algorithm %llu not supported", (unsigned long long)pgp);

@@ -4,7 +4,8 @@
  * The producer (the single pass over the input) hands bytes to
  * zsink_write(); they are gathered into fixed chunks and compressed by a
  * worker thread, so the .deb and the .rpm payloads are compressed in
- * parallel on two cores.  Memory is bounded: ZSINK_NBUF chunks per sink.
+ * parallel on two cores.  Memory is bounded: ZSINK_NBUF chunks per sink
+ * (8 MiB).
  * Output is hashed with sha256 on the way (the rpm payload digest). */
 #ifndef RELPKG_ZSINK_H
 #define RELPKG_ZSINK_H
@@ -56,8 +57,9 @@ void zsink_digest_off(struct zsink *z);
  * between becomes a unit of its own, the same bytes in both streams:
  * whichever sink's worker reaches a unit first compresses it, the other
  * writes the same bytes, and a worker waiting on the other's unit
- * compresses units queued behind it meanwhile, so the two cores share the
- * work.  Framing (tar and cpio headers, padding) and small files are
+ * compresses units queued behind it meanwhile (with gzip, also chunks of
+ * own data queued in either sink's ring: each is a member of its own,
+ * written in its turn), so the two cores share the work.  Framing (tar and cpio headers, padding) and small files are
  * compressed by each sink in its own stream.
  *   gzip: a unit is a gzip member; every reader takes the members as one
  *         file (zsink writes one per chunk anyway).
