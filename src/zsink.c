@@ -8,6 +8,7 @@
  * its own copy (pfailed).  pthread_create/pthread_join order the rest. */
 #include "zsink.h"
 #include "atomic.h"
+#include "buf.h"
 #include "digest.h"
 #include "error.h"
 
@@ -26,10 +27,13 @@
 /* Chunks per sink (1 MiB each): ZSINK_NBUF, or ZSINK_NBUF_SHARED for a
  * sink given a share.  Shared data cuts a sink's chunks short where it
  * begins and ends, so with many files just above the share threshold the
- * ring holds less than its count: 8 keep the workers busy (make bench,
- * large input, gzip: 3.3 s against 3.6 s with 4), for 4 MiB more per sink. */
+ * ring holds less than its count: 6 keep the workers busier (make bench,
+ * large input, gzip: 3.4 s against 3.6 s with 4; 8 gave 3.3 s but 65 MB
+ * on the 1.1 GB / 110,000-entry release, over the 64 MB bound). */
 #define ZSINK_NBUF 4
-#define ZSINK_NBUF_SHARED 8
+#define ZSINK_NBUF_SHARED 6
+/* Own chunks of a sink compressed ahead at a time (memory: their members). */
+#define ZSINK_PRE_MAX 2
 #define ZSINK_OUTBUF (256u << 10)
 
 /* A run of entry data inside a chunk, digested into out. */
@@ -128,7 +132,10 @@ struct zsink {
 	char err[512];      /* published error, under mu while the worker runs */
 	int failed;
 	int pfailed;        /* producer's copy of failed */
+	int holding;        /* xz: output goes to hold (see xz_own_ahead) */
+	struct buf hold;
 	int helpers;        /* other workers inside this ring (under share->mu) */
+	unsigned npre;      /* ring chunks compressed ahead or being so (under mu) */
 	int registered;     /* in share->sink[] */
 };
 
@@ -201,6 +208,10 @@ static void publish_error(struct zsink *z)
 
 static int out_write(struct zsink *z, const unsigned char *p, size_t n)
 {
+	if (z->holding) {
+		buf_add(&z->hold, p, n);
+		return 0;
+	}
 	hasher_update(&z->sha, p, n);
 	z->outbytes += n;
 	if (write_full(z->fd, p, n) < 0) {     /* no rp_err() here: a worker thread */
@@ -503,13 +514,14 @@ static int own_ahead(struct zsink *z, struct zsink *o)
 	if (z->comp != COMP_GZIP || o->comp != COMP_GZIP)
 		return 0;
 	pthread_mutex_lock(&o->mu);
-	for (unsigned i = 0; i < o->count && !own; i++) {
+	for (unsigned i = 0; i < o->count && !own && o->npre < ZSINK_PRE_MAX; i++) {
 		struct chunk *r = &o->ring[(o->head + i) % ZSINK_NBUF_SHARED];
 		if (!r->skey && !r->pre && !r->prebusy && r->len)
 			own = r;
 	}
 	if (own) {
 		own->prebusy = 1;       /* o's worker waits for it before taking it */
+		o->npre++;
 		c = *own;
 	}
 	pthread_mutex_unlock(&o->mu);
@@ -526,6 +538,7 @@ static int own_ahead(struct zsink *z, struct zsink *o)
 		own->pren = k;
 	} else {
 		free(out);      /* compressed again in its turn, which reports it */
+		o->npre--;
 	}
 	pthread_cond_broadcast(&o->cv_full);
 	pthread_mutex_unlock(&o->mu);
@@ -587,6 +600,71 @@ static int unit_ahead(struct zsink *z)
 	return own_ahead(z, z) || help_other(z);
 }
 
+static void digest_chunk(struct zsink *z, const struct chunk *c);
+
+/* A chunk the worker took off the ring is done: back to the free list
+ * (the caller holds mu). */
+static void chunk_done(struct zsink *z, struct chunk *c)
+{
+	publish_error(z);
+	c->len = 0;
+	c->nseg = 0;
+	c->skey = 0;
+	if (c->pre)
+		z->npre--;
+	free(c->pre);
+	c->pre = NULL;
+	c->pren = 0;
+	z->freelist[z->nfree++] = *c;
+	pthread_cond_signal(&z->cv_free);
+}
+
+/* xz, while this worker waits on a unit the other's worker compresses and
+ * has no unit of its own to compress: the sink's own data queued right
+ * behind the unit goes on, in a new block held in memory (hold) until the
+ * unit is written: [own block, closed now][unit][held block, open].
+ * 1 if a chunk was compressed so, 0 if the next is not own data. */
+static int xz_own_ahead(struct zsink *z)
+{
+	if (z->comp != COMP_XZ || !z->threaded || z->wfailed)
+		return 0;
+	struct chunk c;
+	pthread_mutex_lock(&z->mu);
+	int own = z->count > 0 && !z->ring[z->head].skey;
+	if (own) {
+		c = z->ring[z->head];
+		z->head = (z->head + 1) % ZSINK_NBUF_SHARED;
+		z->count--;
+	}
+	pthread_mutex_unlock(&z->mu);
+	if (!own)
+		return 0;
+	if (!z->holding && xz_close(z) == 0 && xz_header(z) == 0)
+		z->holding = 1;
+	digest_chunk(z, &c);
+	if (z->holding)
+		enc_run(z, c.p, c.len, 0);
+	pthread_mutex_lock(&z->mu);
+	chunk_done(z, &c);
+	pthread_mutex_unlock(&z->mu);
+	return 1;
+}
+
+/* The unit u after held own data: the unit, then what was held; the
+ * held block stays open for the own data that follows. */
+static int xz_put_held(struct zsink *z, const struct sunit *u)
+{
+	z->holding = 0;
+	if (out_write(z, u->p, u->n) < 0)
+		return -1;
+	lzma_ret rc = lzma_index_append(z->xidx, NULL, u->unpadded, u->usize);
+	if (rc != LZMA_OK)
+		return xz_fail(z, rc);
+	int w = out_write(z, (const unsigned char *)z->hold.p, z->hold.len);
+	z->hold.len = 0;
+	return w;
+}
+
 /* Writes the shared unit of chunk c: compressed here, or by the other
  * sink's worker. */
 static int enc_shared(struct zsink *z, const struct chunk *c)
@@ -604,7 +682,7 @@ static int enc_shared(struct zsink *z, const struct chunk *c)
 	}
 	while (u->state == SU_CLAIMED) {
 		pthread_mutex_unlock(&sh->mu);
-		int did = unit_ahead(z);
+		int did = unit_ahead(z) || xz_own_ahead(z);
 		pthread_mutex_lock(&sh->mu);
 		if (!did)
 			while (u->state == SU_CLAIMED)
@@ -612,12 +690,14 @@ static int enc_shared(struct zsink *z, const struct chunk *c)
 	}
 	pthread_mutex_unlock(&sh->mu);
 	int rc;
-	if (u->state != SU_DONE)
+	if (u->state != SU_DONE) {
+		z->holding = 0;
 		rc = wfail(z, z->comp == COMP_XZ ? "liblzma: encoder failed" : "libdeflate: compression failed");
-	else if (z->comp == COMP_XZ)
-		rc = xz_put(z, u);
-	else if ((rc = out_write(z, u->p, u->n)) == 0)
+	} else if (z->comp == COMP_XZ) {
+		rc = z->holding ? xz_put_held(z, u) : xz_put(z, u);
+	} else if ((rc = out_write(z, u->p, u->n)) == 0) {
 		z->members++;
+	}
 	pthread_mutex_lock(&sh->mu);
 	if (--u->refs == 0) {
 		struct sunit **pp = &sh->units;
@@ -687,6 +767,7 @@ static void enc_end(struct zsink *z)
 	else if (z->comp == COMP_ZSTD)
 		ZSTD_freeCCtx(z->zs);
 	z->zs = NULL;
+	buf_free(&z->hold);
 	hasher_final(&z->sha, z->sha256);
 	hasher_free(&z->sha);
 	free(z->out);
@@ -711,15 +792,7 @@ static void *worker(void *arg)
 		digest_chunk(z, &c);
 		enc_chunk(z, &c);
 		pthread_mutex_lock(&z->mu);
-		publish_error(z);
-		c.len = 0;
-		c.nseg = 0;
-		c.skey = 0;
-		free(c.pre);
-		c.pre = NULL;
-		c.pren = 0;
-		z->freelist[z->nfree++] = c;
-		pthread_cond_signal(&z->cv_free);
+		chunk_done(z, &c);
 	}
 	pthread_mutex_unlock(&z->mu);
 	if (z->registered) {    /* no helper comes in after this, none is inside */

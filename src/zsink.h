@@ -5,7 +5,7 @@
  * zsink_write(); they are gathered into fixed chunks and compressed by a
  * worker thread, so the .deb and the .rpm payloads are compressed in
  * parallel on two cores.  Memory is bounded: ZSINK_NBUF chunks per sink
- * (8 MiB).
+ * (4 MiB; 6 for a sink given a share).
  * Output is hashed with sha256 on the way (the rpm payload digest). */
 #ifndef RELPKG_ZSINK_H
 #define RELPKG_ZSINK_H
@@ -59,7 +59,10 @@ void zsink_digest_off(struct zsink *z);
  * writes the same bytes, and a worker waiting on the other's unit
  * compresses units queued behind it meanwhile (with gzip, also chunks of
  * own data queued in either sink's ring: each is a member of its own,
- * written in its turn), so the two cores share the work.  Framing (tar and cpio headers, padding) and small files are
+ * written in its turn; with xz, its own data queued behind the unit, into
+ * a new block held in memory until the unit is written), so the two cores
+ * share the work.  The bytes written do not depend on who compressed what
+ * or when: block and member boundaries follow the data alone.  Framing (tar and cpio headers, padding) and small files are
  * compressed by each sink in its own stream.
  *   gzip: a unit is a gzip member; every reader takes the members as one
  *         file (zsink writes one per chunk anyway).
