@@ -51,11 +51,16 @@ int64_t payload_mtime(const struct pkgmeta *pm, const struct entry *e);
  * both packages carry of at least PAYLOAD_SHARE_MIN bytes (gzip: a file
  * as large as deflate's 32 KiB window loses little by starting a member of
  * its own; on make bench's inputs 32 KiB costs +0.13% in size against
- * 64 KiB's +0.02% and saves a tenth of the compression work) or PAYLOAD_SHARE_MIN_XZ (xz, whose dictionary spans
- * megabytes: a file split off costs its neighbours their context), else 0
- * (small files compress better inside each stream, with their neighbours). */
+ * 64 KiB's +0.02% and saves a tenth of the compression work) or
+ * PAYLOAD_SHARE_MIN_XZ (xz, whose dictionary spans megabytes: a file split
+ * off costs its neighbours their context; on make bench's large input,
+ * deb+rpm against one xz -6 -T2 of the tar and size against one format
+ * alone: 128 KiB 0.79x, +2.02%; 144 KiB 0.88x, +1.91%; 160 KiB 1.04x,
+ * +1.75%; 192 KiB 1.15x, +1.49%: longer own blocks cost the encoder more
+ * per byte), else 0 (small files compress better inside each stream,
+ * with their neighbours). */
 #define PAYLOAD_SHARE_MIN (32u << 10)
-#define PAYLOAD_SHARE_MIN_XZ (128u << 10)
+#define PAYLOAD_SHARE_MIN_XZ (144u << 10)
 uint64_t payload_share_key(const struct entry *e, size_t idx, enum comp c);
 /* Appends len bytes of from (from offset 0) to to's current position:
  * copy_file_range (in the kernel, a reflink where the file system can),

@@ -2,7 +2,7 @@
 # t_compressonce.sh — compress once, frame twice (issue 17, src/zsink.h):
 # with gzip, the data of every file of 32 KiB or more is compressed once
 # into gzip members that the .deb's data.tar.gz and the .rpm's payload
-# both carry, byte for byte; with xz, of every file of 128 KiB or more,
+# both carry, byte for byte; with xz, of every file of 144 KiB or more,
 # into xz blocks of one stream.  Checked here: the members really are shared
 # (the shared ones decompress to at least the large files' bytes); each
 # reader takes the packages whole (dpkg-deb, tar, libarchive's bsdtar,
@@ -76,7 +76,7 @@ for line in sys.stdin:
 }
 
 # gzip: files of 32 KiB or more are shared (1 MiB members); xz: files of
-# 128 KiB or more (1 MiB blocks, src/payload.h)
+# 144 KiB or more (1 MiB blocks, src/payload.h)
 for c in gzip xz; do
 	case $c in
 	gzip) ext=gz large=$(((3584 + 200 + 32) * 1024)) ;;

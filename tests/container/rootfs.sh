@@ -19,7 +19,9 @@
 # The root: variant minbase plus systemd as init, apt, rpm, dnf, sqlite3,
 # python3, python3-apt and openssh-server (for Ansible, sshd off), haproxy
 # (blue-green), debsig-verify (signed packages; zypper cannot be: Debian's
-# dnf-plugins-core breaks it, it is on the host) and a few tools; no apt sources (tests add their own file:// repo);
+# dnf-plugins-core breaks it, it is on the host), the libraries relpkg
+# itself links (tests run build/relpkg inside: libarchive, libsolv,
+# libdeflate, libisal) and a few tools; no apt sources (tests add their own file:// repo);
 # an empty /etc/machine-id (each container gets its own, see lib.sh).
 set -eu
 
@@ -27,7 +29,7 @@ SUITE=bookworm
 # One package per word; changing it changes this file, hence the stamp.
 PACKAGES="systemd systemd-sysv dbus apt adduser rpm dnf sqlite3 python3
 iproute2 procps curl dnf-plugins-core libarchive13 libsolv1 libsolvext1
-openssh-server python3-apt libdeflate0
+openssh-server python3-apt libdeflate0 libisal2
 haproxy debsig-verify gnupg gpgv"
 
 here=$(cd "$(dirname "$0")" && pwd)
