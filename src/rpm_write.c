@@ -133,6 +133,7 @@ struct rpm_writer *rpm_writer_new(const struct pkgmeta *pm, const char *outdir,
 	if (framer_open(&w->pl, "rpm payload", outdir, comp, level, 1, H_SHA256,
 			archive_write_set_format_cpio_newc) < 0)
 		goto fail;
+	zsink_hash_output(w->pl.z);     /* the payload digest; nothing written yet */
 	return w;
 fail:
 	rpm_writer_free(w);

@@ -132,6 +132,7 @@ struct zsink {
 	char err[512];      /* published error, under mu while the worker runs */
 	int failed;
 	int pfailed;        /* producer's copy of failed */
+	int outhash;        /* sha256 of the output (zsink_hash_output) */
 	int holding;        /* xz: output goes to hold (see xz_own_ahead) */
 	struct buf hold;
 	int helpers;        /* other workers inside this ring (under share->mu) */
@@ -212,7 +213,8 @@ static int out_write(struct zsink *z, const unsigned char *p, size_t n)
 		buf_add(&z->hold, p, n);
 		return 0;
 	}
-	hasher_update(&z->sha, p, n);
+	if (z->outhash)
+		hasher_update(&z->sha, p, n);
 	z->outbytes += n;
 	if (write_full(z->fd, p, n) < 0) {     /* no rp_err() here: a worker thread */
 		char m[300];
@@ -1030,6 +1032,7 @@ int zsink_finish(struct zsink *z)
 
 uint64_t zsink_bytes_in(const struct zsink *z) { return z->in; }
 uint64_t zsink_bytes_out(const struct zsink *z) { return z->outbytes; }
+void zsink_hash_output(struct zsink *z) { z->outhash = 1; }
 const unsigned char *zsink_out_sha256(const struct zsink *z) { return z->sha256; }
 
 void zsink_free(struct zsink *z)

@@ -6,7 +6,8 @@
  * worker thread, so the .deb and the .rpm payloads are compressed in
  * parallel on two cores.  Memory is bounded: ZSINK_NBUF chunks per sink
  * (4 MiB; 6 for a sink given a share).
- * Output is hashed with sha256 on the way (the rpm payload digest). */
+ * Output is hashed with sha256 on the way when asked (zsink_hash_output:
+ * the rpm payload digest). */
 #ifndef RELPKG_ZSINK_H
 #define RELPKG_ZSINK_H
 
@@ -34,7 +35,11 @@ int zsink_write(struct zsink *z, const void *p, size_t n);
 int zsink_finish(struct zsink *z);
 uint64_t zsink_bytes_in(const struct zsink *z);
 uint64_t zsink_bytes_out(const struct zsink *z);
-/* sha256 of everything written to fd; valid after zsink_finish(). */
+/* Hash the output (sha256): before the first write.  Only the rpm needs
+ * it; the .deb's md5sums cover the files, not data.tar. */
+void zsink_hash_output(struct zsink *z);
+/* sha256 of everything written to fd, with zsink_hash_output(); valid
+ * after zsink_finish(). */
 const unsigned char *zsink_out_sha256(const struct zsink *z);
 void zsink_free(struct zsink *z);
 
