@@ -377,7 +377,8 @@ static int gz_close(struct archive *a, void *ctx)
 	return ARCHIVE_OK;
 }
 
-/* 0, or -1 after rp_err(). */
+/* The gzip source of the scan, its inflater thread started; NULL after
+ * rp_err(). */
 static struct gzsrc *gzsrc_open(struct ingest *in)
 {
 	struct gzsrc *g = xcalloc(1, sizeof *g);
@@ -388,11 +389,10 @@ static struct gzsrc *gzsrc_open(struct ingest *in)
 		free(g);
 		return NULL;
 	}
-	g->out[0] = xmalloc(GZ_BUF);
+	for (size_t i = 0; i < GZ_BUFS; i++)
+		g->out[i] = xmalloc(GZ_BUF);
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->cv, NULL);
-	for (size_t i = 1; i < GZ_BUFS; i++)
-		g->out[i] = xmalloc(GZ_BUF);
 	g->threaded = pthread_create(&g->thread, NULL, gz_inflater, g) == 0;
 	if (!g->threaded) {
 		pthread_cond_destroy(&g->cv);

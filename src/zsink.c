@@ -935,8 +935,8 @@ void zsink_share(struct zsink *z, struct zshare *sh)
 		z->share = sh;
 	if (z->share && z->threaded) {
 		pthread_mutex_lock(&z->mu);
-		for (unsigned i = ZSINK_NBUF; i < ZSINK_NBUF_SHARED; i++)
-			z->freelist[z->nfree++].p = xmalloc(ZSINK_CHUNK);
+		for (unsigned i = ZSINK_NBUF; i < ZSINK_NBUF_SHARED; i++)   /* fresh: a free slot may hold a stale copy */
+			z->freelist[z->nfree++] = (struct chunk){ .p = xmalloc(ZSINK_CHUNK) };
 		pthread_mutex_unlock(&z->mu);
 	}
 	if (z->comp == COMP_GZIP && z->threaded) {
